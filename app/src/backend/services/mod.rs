@@ -1,0 +1,4 @@
+//! Use cases: each combines SQL, storage, outbox and audit within one transaction.
+
+pub mod accounts;
+pub mod demo;

@@ -1,0 +1,5 @@
+//! Reusable views.
+
+pub mod form;
+pub mod layout;
+pub mod time;

@@ -1,0 +1,60 @@
+//! Who may open which page. The server applies this before rendering (redirecting anonymous
+//! visitors to the login page with `next`); server functions check again on every call.
+
+use super::roles::{Permission, Role};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAccess {
+    /// Anyone.
+    Public,
+    /// Any signed-in user who finished the second factor.
+    SignedIn,
+    /// A signed-in, verified user whose role has the permission.
+    Requires(Permission),
+    /// The second step of a staff login (a session waiting for its code).
+    MfaStep,
+    /// TOTP enrolment: signed-in users, and staff logins that must enrol first.
+    MfaEnrolment,
+    /// The email verification page (with or without a session).
+    Verification,
+}
+
+pub fn page_access(path: &str) -> PageAccess {
+    let path = path.trim_end_matches('/');
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    match path {
+        "/login/mfa" => PageAccess::MfaStep,
+        "/account/mfa" => PageAccess::MfaEnrolment,
+        "/verify-email" => PageAccess::Verification,
+        _ if under("/admin/users") || under("/admin/audit") => PageAccess::Requires(Permission::UsersManage),
+        _ if under("/admin/mailbox") => PageAccess::Requires(Permission::MailboxView),
+        _ if under("/account") => PageAccess::SignedIn,
+        _ => PageAccess::Public,
+    }
+}
+
+/// Where a user lands after login when no `next` was asked for.
+pub fn home_for(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "/admin/users",
+        _ => "/account",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        assert_eq!(page_access("/"), PageAccess::Public);
+        assert_eq!(page_access("/login"), PageAccess::Public);
+        assert_eq!(page_access("/login/mfa"), PageAccess::MfaStep);
+        assert_eq!(page_access("/account"), PageAccess::SignedIn);
+        assert_eq!(page_access("/account/"), PageAccess::SignedIn);
+        assert_eq!(page_access("/account/mfa"), PageAccess::MfaEnrolment);
+        assert_eq!(page_access("/admin/users"), PageAccess::Requires(Permission::UsersManage));
+        assert_eq!(page_access("/admin/mailbox"), PageAccess::Requires(Permission::MailboxView));
+        assert_eq!(page_access("/administrator"), PageAccess::Public);
+    }
+}

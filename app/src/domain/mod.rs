@@ -1,0 +1,9 @@
+//! Pure, wasm-safe domain logic: newtypes with `parse`, rules, state machines. Nothing here
+//! performs I/O; the client uses it for instant feedback and the server as the authority.
+
+pub mod access;
+pub mod contact;
+pub mod lang;
+pub mod password;
+pub mod problem;
+pub mod roles;

@@ -1,0 +1,7 @@
+//! One module per screen group.
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod home;
+pub mod not_found;
