@@ -16,7 +16,11 @@ use serde_json::json;
 use crate::{config, startup, telemetry};
 
 #[derive(Parser)]
-#[command(name = "gatehouse", about = "Merchant onboarding and compliance back-office", version)]
+#[command(
+    name = "gatehouse",
+    about = "Merchant onboarding and compliance back-office",
+    version
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -64,9 +68,9 @@ pub enum AuditCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s)
-        .filter(|r| r.is_staff())
-        .ok_or_else(|| "expected one of reviewer, compliance_lead, account_manager, admin".to_string())
+    Role::parse(s).filter(|r| r.is_staff()).ok_or_else(|| {
+        "expected one of reviewer, compliance_lead, account_manager, admin".to_string()
+    })
 }
 
 fn settings() -> anyhow::Result<Settings> {
@@ -85,11 +89,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             state.db.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::User { command: UserCommand::Create { email, role, name, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    name,
+                    password_stdin,
+                },
+        } => {
             let state = startup::build_state(settings).await?;
             let password = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password from stdin")?;
                 Some(line.trim_end_matches(['\r', '\n']).to_string())
             } else {
                 None
@@ -97,7 +112,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             create_user(&state, &email, role, &name, password).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let state = startup::build_state(settings).await?;
             match audit::verify(&state.db).await? {
                 Verification::Intact { rows } => {
@@ -119,14 +136,21 @@ async fn serve(settings: Settings) -> anyhow::Result<ExitCode> {
     let base_url = settings.base_url.clone();
     let state = startup::build_state(settings).await?;
     if seed {
-        let logins = app::backend::services::demo::seed(&state).await.map_err(|e| anyhow::anyhow!("seeding demo data: {e}"))?;
-        println!("\nDemo accounts (dev mode only), password {:?}:", app::backend::services::demo::DEMO_PASSWORD);
+        let logins = app::backend::services::demo::seed(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding demo data: {e}"))?;
+        println!(
+            "\nDemo accounts (dev mode only), password {:?}:",
+            app::backend::services::demo::DEMO_PASSWORD
+        );
         for l in logins {
             println!("  {:<16} {}", l.role.as_str(), l.email);
         }
         println!();
     }
-    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind} (GATEHOUSE_BIND)"))?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("binding {bind} (GATEHOUSE_BIND)"))?;
     let running = startup::spawn(state, listener).await?;
     tracing::info!(addr = %running.addr, "Gatehouse is serving on {base_url}");
     println!("Gatehouse is ready on {base_url}");
@@ -142,7 +166,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -153,18 +178,38 @@ async fn shutdown_signal() {
 
 /// Creates a staff user, verified. With a password, it is checked against the policy;
 /// without one, a one-time set-password link (72 h) is printed.
-pub async fn create_user(state: &AppState, email: &str, role: Role, name: &str, password: Option<String>) -> anyhow::Result<()> {
-    let email = Email::parse(email).map_err(|_| anyhow::anyhow!("--email: not a valid email address"))?;
+pub async fn create_user(
+    state: &AppState,
+    email: &str,
+    role: Role,
+    name: &str,
+    password: Option<String>,
+) -> anyhow::Result<()> {
+    let email =
+        Email::parse(email).map_err(|_| anyhow::anyhow!("--email: not a valid email address"))?;
     let hash = match &password {
         Some(p) => {
-            if let Err(problem) = app::backend::services::accounts::check_password(p, &[email.as_str()]) {
-                bail!("password refused: {}", problem.message(app::domain::lang::Lang::En));
+            if let Err(problem) =
+                app::backend::services::accounts::check_password(p, &[email.as_str()])
+            {
+                bail!(
+                    "password refused: {}",
+                    problem.message(app::domain::lang::Lang::En)
+                );
             }
-            Some(crypto::hash_password_blocking(p.clone()).await.map_err(|e| anyhow::anyhow!(e))?)
+            Some(
+                crypto::hash_password_blocking(p.clone())
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e))?,
+            )
         }
         None => None,
     };
-    let name = if name.trim().is_empty() { email.as_str().split('@').next().unwrap_or("").to_string() } else { name.trim().to_string() };
+    let name = if name.trim().is_empty() {
+        email.as_str().split('@').next().unwrap_or("").to_string()
+    } else {
+        name.trim().to_string()
+    };
     let mut tx = state.db.begin().await?;
     let new = db::users::NewUser {
         organisation_id: None,
@@ -179,10 +224,27 @@ pub async fn create_user(state: &AppState, email: &str, role: Role, name: &str, 
     let Some(id) = db::users::insert(&mut tx, &new).await? else {
         bail!("a user with email {email} already exists");
     };
-    audit::append(&mut tx, &Actor::system("cli"), Event { action: "user.created", object_type: "user", object_id: id.to_string(), details: json!({"email": email.as_str(), "role": role.as_str()}) }).await?;
+    audit::append(
+        &mut tx,
+        &Actor::system("cli"),
+        Event {
+            action: "user.created",
+            object_type: "user",
+            object_id: id.to_string(),
+            details: json!({"email": email.as_str(), "role": role.as_str()}),
+        },
+    )
+    .await?;
     let link = if password.is_none() {
         let token = crypto::random_token(32);
-        db::users::insert_token(&mut tx, &crypto::sha256(token.as_bytes()), id, "set_password", chrono::Utc::now() + chrono::Duration::hours(72)).await?;
+        db::users::insert_token(
+            &mut tx,
+            &crypto::sha256(token.as_bytes()),
+            id,
+            "set_password",
+            chrono::Utc::now() + chrono::Duration::hours(72),
+        )
+        .await?;
         Some(state.settings.url(&format!("/set-password?token={token}")))
     } else {
         None

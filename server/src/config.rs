@@ -8,19 +8,25 @@ use std::path::PathBuf;
 
 use app::backend::secret::Secret;
 use app::backend::settings::{
-    ChecksumMode, InstitutionSettings, LogFormat, MailTransportSettings, Mode, S3Settings, Settings,
-    StorageSettings,
+    ChecksumMode, InstitutionSettings, LogFormat, MailTransportSettings, Mode, S3Settings,
+    Settings, StorageSettings,
 };
 use base64::Engine;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("{var} is required{why}")]
-    Missing { var: &'static str, why: &'static str },
+    Missing {
+        var: &'static str,
+        why: &'static str,
+    },
     #[error("{var} is malformed: {reason}")]
     Malformed { var: String, reason: String },
     #[error("{var}: {reason} (not allowed in production mode)")]
-    NotInProduction { var: &'static str, reason: &'static str },
+    NotInProduction {
+        var: &'static str,
+        reason: &'static str,
+    },
     #[error("GATEHOUSE_CONFIG_FILE {path}: {reason}")]
     File { path: String, reason: String },
 }
@@ -109,7 +115,12 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
         None => Mode::Dev,
         Some(m) if m == "dev" || m == "development" => Mode::Dev,
         Some(m) if m == "production" || m == "prod" => Mode::Production,
-        Some(m) => return Err(malformed("GATEHOUSE_MODE", format!("expected dev or production, got {m:?}"))),
+        Some(m) => {
+            return Err(malformed(
+                "GATEHOUSE_MODE",
+                format!("expected dev or production, got {m:?}"),
+            ))
+        }
     };
     let production = mode == Mode::Production;
 
@@ -132,22 +143,33 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
         });
     }
 
-    let database_url = src.required("DATABASE_URL", " (postgres://user:password@host:port/database)")?;
+    let database_url = src.required(
+        "DATABASE_URL",
+        " (postgres://user:password@host:port/database)",
+    )?;
     if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
         return Err(malformed("DATABASE_URL", "expected a postgres:// URL"));
     }
     let database_max_connections = src.parse("GATEHOUSE_DATABASE_MAX_CONNECTIONS", 20u32)?;
     if database_max_connections == 0 {
-        return Err(malformed("GATEHOUSE_DATABASE_MAX_CONNECTIONS", "must be at least 1"));
+        return Err(malformed(
+            "GATEHOUSE_DATABASE_MAX_CONNECTIONS",
+            "must be at least 1",
+        ));
     }
 
     let storage = load_storage(src)?;
     let mail = match src.get("GATEHOUSE_SMTP_URL") {
         Some(url) => {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                return Err(malformed("GATEHOUSE_SMTP_URL", "expected smtp://… (STARTTLS with ?tls=required) or smtps://…"));
+                return Err(malformed(
+                    "GATEHOUSE_SMTP_URL",
+                    "expected smtp://… (STARTTLS with ?tls=required) or smtps://…",
+                ));
             }
-            MailTransportSettings::Smtp { url: Secret::new(url.to_string()) }
+            MailTransportSettings::Smtp {
+                url: Secret::new(url.to_string()),
+            }
         }
         None if production => {
             return Err(ConfigError::NotInProduction {
@@ -157,9 +179,15 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
         }
         None => MailTransportSettings::DevMailbox,
     };
-    let mail_from = src.get("GATEHOUSE_MAIL_FROM").unwrap_or("Gatehouse <no-reply@gatehouse.localhost>").to_string();
+    let mail_from = src
+        .get("GATEHOUSE_MAIL_FROM")
+        .unwrap_or("Gatehouse <no-reply@gatehouse.localhost>")
+        .to_string();
     if !mail_from.contains('@') {
-        return Err(malformed("GATEHOUSE_MAIL_FROM", "expected an address such as Gatehouse <no-reply@example.com>"));
+        return Err(malformed(
+            "GATEHOUSE_MAIL_FROM",
+            "expected an address such as Gatehouse <no-reply@example.com>",
+        ));
     }
 
     let secret_key = match src.get("GATEHOUSE_SECRET_KEY") {
@@ -168,7 +196,10 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
                 .decode(k)
                 .map_err(|e| malformed("GATEHOUSE_SECRET_KEY", format!("expected base64: {e}")))?;
             if bytes.len() < 32 {
-                return Err(malformed("GATEHOUSE_SECRET_KEY", format!("must decode to at least 32 bytes, got {}", bytes.len())));
+                return Err(malformed(
+                    "GATEHOUSE_SECRET_KEY",
+                    format!("must decode to at least 32 bytes, got {}", bytes.len()),
+                ));
             }
             bytes
         }
@@ -183,7 +214,10 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
 
     let upload_limit_bytes = src.parse("GATEHOUSE_UPLOAD_LIMIT_BYTES", 10 * 1024 * 1024u64)?;
     if upload_limit_bytes == 0 {
-        return Err(malformed("GATEHOUSE_UPLOAD_LIMIT_BYTES", "must be at least 1"));
+        return Err(malformed(
+            "GATEHOUSE_UPLOAD_LIMIT_BYTES",
+            "must be at least 1",
+        ));
     }
 
     let seed_demo = src.flag("GATEHOUSE_SEED_DEMO", false)?;
@@ -199,22 +233,41 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
         None => LogFormat::Pretty,
         Some("json") => LogFormat::Json,
         Some("pretty") => LogFormat::Pretty,
-        Some(v) => return Err(malformed("GATEHOUSE_LOG_FORMAT", format!("expected json or pretty, got {v:?}"))),
+        Some(v) => {
+            return Err(malformed(
+                "GATEHOUSE_LOG_FORMAT",
+                format!("expected json or pretty, got {v:?}"),
+            ))
+        }
     };
 
     let outbox_max_attempts = src.parse("GATEHOUSE_OUTBOX_MAX_ATTEMPTS", 8i32)?;
     if outbox_max_attempts < 1 {
-        return Err(malformed("GATEHOUSE_OUTBOX_MAX_ATTEMPTS", "must be at least 1"));
+        return Err(malformed(
+            "GATEHOUSE_OUTBOX_MAX_ATTEMPTS",
+            "must be at least 1",
+        ));
     }
 
     let institution = InstitutionSettings {
-        name: src.get("GATEHOUSE_INSTITUTION_NAME").unwrap_or("杭州门房支付有限公司 Gatehouse Payments Co., Ltd.").to_string(),
-        address: src.get("GATEHOUSE_INSTITUTION_ADDRESS").unwrap_or("浙江省杭州市西湖区文三路 1 号").to_string(),
-        licence_no: src.get("GATEHOUSE_INSTITUTION_LICENCE").unwrap_or("Z2000000000000").to_string(),
+        name: src
+            .get("GATEHOUSE_INSTITUTION_NAME")
+            .unwrap_or("杭州门房支付有限公司 Gatehouse Payments Co., Ltd.")
+            .to_string(),
+        address: src
+            .get("GATEHOUSE_INSTITUTION_ADDRESS")
+            .unwrap_or("浙江省杭州市西湖区文三路 1 号")
+            .to_string(),
+        licence_no: src
+            .get("GATEHOUSE_INSTITUTION_LICENCE")
+            .unwrap_or("Z2000000000000")
+            .to_string(),
     };
 
     let trust_forwarded = src.flag("GATEHOUSE_TRUST_FORWARDED", false)?;
-    let metrics_token = src.get("GATEHOUSE_METRICS_TOKEN").map(|t| Secret::new(t.to_string()));
+    let metrics_token = src
+        .get("GATEHOUSE_METRICS_TOKEN")
+        .map(|t| Secret::new(t.to_string()));
 
     Ok(Settings {
         mode,
@@ -244,7 +297,10 @@ fn parse_base_url(u: &str) -> Result<String, ConfigError> {
         .ok_or_else(|| malformed(var, "expected http://… or https://…"))?;
     let rest = rest.trim_end_matches('/');
     if rest.is_empty() || rest.contains(['?', '#', ' ']) {
-        return Err(malformed(var, "expected scheme://host[:port][/path] without query or fragment"));
+        return Err(malformed(
+            var,
+            "expected scheme://host[:port][/path] without query or fragment",
+        ));
     }
     Ok(u.trim_end_matches('/').to_string())
 }
@@ -255,7 +311,10 @@ fn load_storage(src: &Source) -> Result<StorageSettings, ConfigError> {
             root: PathBuf::from(src.get("GATEHOUSE_STORAGE_PATH").unwrap_or("./data/files")),
         }),
         "s3" => {
-            let need = |var: &'static str| src.required(var, " when GATEHOUSE_STORAGE=s3").map(str::to_string);
+            let need = |var: &'static str| {
+                src.required(var, " when GATEHOUSE_STORAGE=s3")
+                    .map(str::to_string)
+            };
             let checksum = match src.get("GATEHOUSE_S3_CHECKSUM").unwrap_or("when_required") {
                 "when_required" => ChecksumMode::WhenRequired,
                 "when_supported" => ChecksumMode::WhenSupported,
@@ -269,12 +328,18 @@ fn load_storage(src: &Source) -> Result<StorageSettings, ConfigError> {
             let endpoint = src.get("GATEHOUSE_S3_ENDPOINT").map(str::to_string);
             if let Some(e) = &endpoint {
                 if !(e.starts_with("http://") || e.starts_with("https://")) {
-                    return Err(malformed("GATEHOUSE_S3_ENDPOINT", "expected http://… or https://…"));
+                    return Err(malformed(
+                        "GATEHOUSE_S3_ENDPOINT",
+                        "expected http://… or https://…",
+                    ));
                 }
             }
             Ok(StorageSettings::S3(S3Settings {
                 endpoint,
-                region: src.get("GATEHOUSE_S3_REGION").unwrap_or("us-east-1").to_string(),
+                region: src
+                    .get("GATEHOUSE_S3_REGION")
+                    .unwrap_or("us-east-1")
+                    .to_string(),
                 bucket: need("GATEHOUSE_S3_BUCKET")?,
                 access_key: need("GATEHOUSE_S3_ACCESS_KEY")?,
                 secret_key: Secret::new(need("GATEHOUSE_S3_SECRET_KEY")?),
@@ -282,7 +347,10 @@ fn load_storage(src: &Source) -> Result<StorageSettings, ConfigError> {
                 checksum,
             }))
         }
-        other => Err(malformed("GATEHOUSE_STORAGE", format!("expected local or s3, got {other:?}"))),
+        other => Err(malformed(
+            "GATEHOUSE_STORAGE",
+            format!("expected local or s3, got {other:?}"),
+        )),
     }
 }
 
@@ -291,7 +359,10 @@ mod tests {
     use super::*;
 
     fn load_from(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let vars = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         load(&Source::from_map(vars)?)
     }
 
@@ -320,21 +391,49 @@ mod tests {
 
     #[test]
     fn malformed_values_are_named() {
-        err_names(load_from(&[DB, ("GATEHOUSE_BIND", "localhost")]), "GATEHOUSE_BIND");
-        err_names(load_from(&[DB, ("GATEHOUSE_UPLOAD_LIMIT_BYTES", "ten")]), "GATEHOUSE_UPLOAD_LIMIT_BYTES");
-        err_names(load_from(&[DB, ("GATEHOUSE_MODE", "staging")]), "GATEHOUSE_MODE");
-        err_names(load_from(&[DB, ("GATEHOUSE_BASE_URL", "example.com")]), "GATEHOUSE_BASE_URL");
-        err_names(load_from(&[DB, ("GATEHOUSE_SMTP_URL", "mail.example.com")]), "GATEHOUSE_SMTP_URL");
-        err_names(load_from(&[DB, ("GATEHOUSE_SEED_DEMO", "maybe")]), "GATEHOUSE_SEED_DEMO");
-        err_names(load_from(&[DB, ("GATEHOUSE_SECRET_KEY", "c2hvcnQ=")]), "GATEHOUSE_SECRET_KEY");
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_BIND", "localhost")]),
+            "GATEHOUSE_BIND",
+        );
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_UPLOAD_LIMIT_BYTES", "ten")]),
+            "GATEHOUSE_UPLOAD_LIMIT_BYTES",
+        );
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_MODE", "staging")]),
+            "GATEHOUSE_MODE",
+        );
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_BASE_URL", "example.com")]),
+            "GATEHOUSE_BASE_URL",
+        );
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_SMTP_URL", "mail.example.com")]),
+            "GATEHOUSE_SMTP_URL",
+        );
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_SEED_DEMO", "maybe")]),
+            "GATEHOUSE_SEED_DEMO",
+        );
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_SECRET_KEY", "c2hvcnQ=")]),
+            "GATEHOUSE_SECRET_KEY",
+        );
         err_names(load_from(&[("DATABASE_URL", "mysql://x")]), "DATABASE_URL");
     }
 
     #[test]
     fn s3_needs_its_settings_and_names_them() {
-        err_names(load_from(&[DB, ("GATEHOUSE_STORAGE", "s3")]), "GATEHOUSE_S3_BUCKET");
         err_names(
-            load_from(&[DB, ("GATEHOUSE_STORAGE", "s3"), ("GATEHOUSE_S3_BUCKET", "b")]),
+            load_from(&[DB, ("GATEHOUSE_STORAGE", "s3")]),
+            "GATEHOUSE_S3_BUCKET",
+        );
+        err_names(
+            load_from(&[
+                DB,
+                ("GATEHOUSE_STORAGE", "s3"),
+                ("GATEHOUSE_S3_BUCKET", "b"),
+            ]),
             "GATEHOUSE_S3_ACCESS_KEY",
         );
         err_names(
@@ -348,7 +447,10 @@ mod tests {
             ]),
             "GATEHOUSE_S3_CHECKSUM",
         );
-        err_names(load_from(&[DB, ("GATEHOUSE_STORAGE", "ftp")]), "GATEHOUSE_STORAGE");
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_STORAGE", "ftp")]),
+            "GATEHOUSE_STORAGE",
+        );
     }
 
     #[test]
@@ -357,17 +459,37 @@ mod tests {
             DB,
             ("GATEHOUSE_MODE", "production"),
             ("GATEHOUSE_BASE_URL", "https://gatehouse.example.com"),
-            ("GATEHOUSE_SMTP_URL", "smtp://mail.example.com:587?tls=required"),
-            ("GATEHOUSE_SECRET_KEY", "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="),
+            (
+                "GATEHOUSE_SMTP_URL",
+                "smtp://mail.example.com:587?tls=required",
+            ),
+            (
+                "GATEHOUSE_SECRET_KEY",
+                "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
+            ),
         ];
         let ok = load_from(&prod).unwrap();
         assert!(ok.is_production());
         assert_eq!(ok.log_format, LogFormat::Json);
 
-        let without = |var: &str| prod.iter().copied().filter(|(k, _)| *k != var).collect::<Vec<_>>();
-        err_names(load_from(&without("GATEHOUSE_SMTP_URL")), "GATEHOUSE_SMTP_URL");
-        err_names(load_from(&without("GATEHOUSE_SECRET_KEY")), "GATEHOUSE_SECRET_KEY");
-        err_names(load_from(&without("GATEHOUSE_BASE_URL")), "GATEHOUSE_BASE_URL");
+        let without = |var: &str| {
+            prod.iter()
+                .copied()
+                .filter(|(k, _)| *k != var)
+                .collect::<Vec<_>>()
+        };
+        err_names(
+            load_from(&without("GATEHOUSE_SMTP_URL")),
+            "GATEHOUSE_SMTP_URL",
+        );
+        err_names(
+            load_from(&without("GATEHOUSE_SECRET_KEY")),
+            "GATEHOUSE_SECRET_KEY",
+        );
+        err_names(
+            load_from(&without("GATEHOUSE_BASE_URL")),
+            "GATEHOUSE_BASE_URL",
+        );
 
         let mut insecure = without("GATEHOUSE_BASE_URL");
         insecure.push(("GATEHOUSE_BASE_URL", "http://gatehouse.example.com"));
@@ -399,7 +521,9 @@ mod tests {
 
         std::fs::write(&file, "not a pair\n").unwrap();
         let err = load_from(&[("GATEHOUSE_CONFIG_FILE", file.to_str().unwrap())]).unwrap_err();
-        assert!(err.to_string().contains("GATEHOUSE_CONFIG_FILE") && err.to_string().contains("line 1"));
+        assert!(
+            err.to_string().contains("GATEHOUSE_CONFIG_FILE") && err.to_string().contains("line 1")
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -25,7 +25,9 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::postgres::PgPoolOptions;
 use tokio_util::sync::CancellationToken;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 use crate::routes;
@@ -51,12 +53,21 @@ pub async fn build_state(settings: Settings) -> anyhow::Result<AppState> {
     let storage = Storage::from_settings(&settings.storage, settings.secret_key.clone())
         .await
         .context("opening storage (GATEHOUSE_STORAGE)")?;
-    let mailer = Mailer::from_settings(&settings, &db).context("configuring mail (GATEHOUSE_SMTP_URL)")?;
-    Ok(AppState { db, storage, mailer, settings: Arc::new(settings) })
+    let mailer =
+        Mailer::from_settings(&settings, &db).context("configuring mail (GATEHOUSE_SMTP_URL)")?;
+    Ok(AppState {
+        db,
+        storage,
+        mailer,
+        settings: Arc::new(settings),
+    })
 }
 
 pub async fn migrate(db: &sqlx::PgPool) -> anyhow::Result<()> {
-    sqlx::migrate!("../migrations").run(db).await.context("applying database migrations")?;
+    sqlx::migrate!("../migrations")
+        .run(db)
+        .await
+        .context("applying database migrations")?;
     Ok(())
 }
 
@@ -78,13 +89,19 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 
 pub fn router(state: AppState, metrics: Metrics) -> Router {
     let leptos_options = leptos_options(&state.settings);
-    let server_state = ServerState { leptos_options: leptos_options.clone(), app: state.clone(), metrics };
+    let server_state = ServerState {
+        leptos_options: leptos_options.clone(),
+        app: state.clone(),
+        metrics,
+    };
     let routes = generate_route_list(app::App);
     let ctx_state = state.clone();
     let additional_context = move || {
         provide_context(ctx_state.clone());
         // The CSP nonce chosen by the security-headers middleware for this response.
-        if let Some(n) = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {
+        if let Some(n) = use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<CspNonce>().cloned())
+        {
             provide_context(leptos::nonce::Nonce::from_value(n.0));
         }
     };
@@ -147,14 +164,22 @@ pub async fn spawn(state: AppState, listener: tokio::net::TcpListener) -> anyhow
     let worker = tokio::spawn(crate::worker::run(state.clone(), shutdown.clone()));
     let stop = shutdown.clone();
     let handle = tokio::spawn(async move {
-        let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { stop.cancelled().await });
+        let server = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await });
         if let Err(e) = server.await {
             tracing::error!(error = %e, "server stopped with an error");
         }
         let _ = worker.await;
     });
-    Ok(Running { addr, state, shutdown, handle })
+    Ok(Running {
+        addr,
+        state,
+        shutdown,
+        handle,
+    })
 }
 
 // --- middleware ------------------------------------------------------------------------------
@@ -165,13 +190,21 @@ pub struct CspNonce(pub String);
 /// CSP with a per-response nonce for Leptos' hydration script, no framing, no sniffing, a
 /// strict referrer policy, HSTS over https. A handler that sets its own CSP (document
 /// previews) keeps it.
-async fn security_headers(State(state): State<ServerState>, mut req: Request, next: Next) -> Response {
+async fn security_headers(
+    State(state): State<ServerState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let nonce = app::backend::crypto::random_token(16);
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        let dev_reload = if state.leptos_options.env == Env::DEV { " ws://127.0.0.1:3001" } else { "" };
+        let dev_reload = if state.leptos_options.env == Env::DEV {
+            " ws://127.0.0.1:3001"
+        } else {
+            ""
+        };
         let csp = format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
              img-src 'self' data: blob:; font-src 'self'; connect-src 'self'{dev_reload}; object-src 'none'; \
@@ -181,13 +214,28 @@ async fn security_headers(State(state): State<ServerState>, mut req: Request, ne
             h.insert(header::CONTENT_SECURITY_POLICY, v);
         }
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     if state.app.settings.serves_https() {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
     }
     resp
 }
@@ -211,10 +259,17 @@ async fn check_origin(State(state): State<ServerState>, req: Request, next: Next
         tracing::warn!(origin = ?origin, sec_fetch_site = ?fetch_site, path = %req.uri().path(), "cross-site request refused");
         let lang = negotiate_lang(
             headers.get(header::COOKIE).and_then(|v| v.to_str().ok()),
-            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
         );
         let msg = app::backend::request::csrf_message(lang);
-        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg).into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            msg,
+        )
+            .into_response();
     }
     next.run(req).await
 }
@@ -239,11 +294,17 @@ fn client_ip(state: &ServerState, req: &Request) -> Option<String> {
             return Some(ip);
         }
     }
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 /// Puts the request's context (session cookie, client, language) into its extensions.
-async fn request_context(State(state): State<ServerState>, mut req: Request, next: Next) -> Response {
+async fn request_context(
+    State(state): State<ServerState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let headers = req.headers();
     let cookies = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
     let cookie_name = auth::session_cookie_name(state.app.settings.secure_cookies());
@@ -251,7 +312,12 @@ async fn request_context(State(state): State<ServerState>, mut req: Request, nex
         .and_then(|c| app::backend::request::cookie_value(c, cookie_name))
         .filter(|t| !t.is_empty() && t.len() <= 128)
         .map(str::to_string);
-    let lang = negotiate_lang(cookies, headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let lang = negotiate_lang(
+        cookies,
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -263,17 +329,33 @@ async fn request_context(State(state): State<ServerState>, mut req: Request, nex
         .unwrap_or_default()
         .to_string();
     let https = state.app.settings.serves_https()
-        || (state.app.settings.trust_forwarded && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https"));
+        || (state.app.settings.trust_forwarded
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                == Some("https"));
     let ip = client_ip(&state, &req);
-    req.extensions_mut().insert(RequestCtx::new(token, ip, user_agent, lang, request_id, https));
+    req.extensions_mut().insert(RequestCtx::new(
+        token, ip, user_agent, lang, request_id, https,
+    ));
     next.run(req).await
 }
 
 fn is_page_request(req: &Request) -> bool {
     let p = req.uri().path();
     *req.method() == Method::GET
-        && !["/api/", "/pkg/", "/files/", "/lang/", "/sandbox/"].iter().any(|pre| p.starts_with(pre))
-        && !["/healthz", "/readyz", "/metrics", "/favicon.svg", "/favicon.ico", "/robots.txt"].contains(&p)
+        && !["/api/", "/pkg/", "/files/", "/lang/", "/sandbox/"]
+            .iter()
+            .any(|pre| p.starts_with(pre))
+        && ![
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/favicon.svg",
+            "/favicon.ico",
+            "/robots.txt",
+        ]
+        .contains(&p)
 }
 
 fn see_other(to: &str) -> Response {
@@ -281,8 +363,15 @@ fn see_other(to: &str) -> Response {
 }
 
 fn login_redirect(req: &Request) -> Response {
-    let here = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    see_other(&format!("/login?next={}", app::components::layout::urlencode(here)))
+    let here = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    see_other(&format!(
+        "/login?next={}",
+        app::components::layout::urlencode(here)
+    ))
 }
 
 /// Page access before rendering: anonymous visitors go to the login page (303, with `next`),
@@ -307,7 +396,9 @@ async fn guard_pages(State(state): State<ServerState>, req: Request, next: Next)
         (PageAccess::Verification, _) => next.run(req).await,
         (PageAccess::MfaStep, Some(u)) if !u.mfa_passed && u.totp_enabled => next.run(req).await,
         (PageAccess::MfaStep, _) => see_other("/login"),
-        (PageAccess::MfaEnrolment, Some(u)) if u.mfa_passed || !u.totp_enabled => next.run(req).await,
+        (PageAccess::MfaEnrolment, Some(u)) if u.mfa_passed || !u.totp_enabled => {
+            next.run(req).await
+        }
         (_, None) => login_redirect(&req),
         (_, Some(u)) if !u.mfa_passed => {
             if u.totp_enabled {
@@ -316,7 +407,8 @@ async fn guard_pages(State(state): State<ServerState>, req: Request, next: Next)
                 see_other("/account/mfa")
             }
         }
-        (PageAccess::Requires(_), Some(u)) if !u.email_verified => see_other("/verify-email"),
+        // Until verified, a user sees only "verify your email".
+        (_, Some(u)) if !u.email_verified => see_other("/verify-email"),
         (PageAccess::Requires(p), Some(u)) if !u.role.can(p) => {
             let mut resp = next.run(req).await;
             *resp.status_mut() = StatusCode::FORBIDDEN;

@@ -74,7 +74,14 @@ pub async fn deliver_due(state: &AppState) -> Result<usize, sqlx::Error> {
                 Err(e) => {
                     let max = state.settings.outbox_max_attempts;
                     tracing::warn!(outbox_id = %row.id, attempt = row.attempts, max, error = %e, "mail delivery failed");
-                    outbox::mark_attempt_failed(&state.db, row.id, &e.to_string(), backoff_secs(row.attempts), max).await?;
+                    outbox::mark_attempt_failed(
+                        &state.db,
+                        row.id,
+                        &e.to_string(),
+                        backoff_secs(row.attempts),
+                        max,
+                    )
+                    .await?;
                 }
             }
         }

@@ -41,7 +41,11 @@ pub struct Event<'a> {
 const GENESIS: [u8; 32] = [0; 32];
 
 /// Appends within the caller's transaction; the row exists only if that transaction commits.
-pub async fn append(conn: &mut PgConnection, actor: &Actor, event: Event<'_>) -> Result<i64, sqlx::Error> {
+pub async fn append(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    event: Event<'_>,
+) -> Result<i64, sqlx::Error> {
     let head = db::lock_head(conn).await?;
     let (seq, prev_hash) = match head {
         Some((seq, hash)) => (seq + 1, hash),
@@ -79,7 +83,9 @@ fn canonical(row: &AuditRow) -> String {
     Value::Array(vec![
         Value::from(row.seq),
         Value::from(format_time(row.at)),
-        row.actor_id.map(|u| Value::from(u.to_string())).unwrap_or(Value::Null),
+        row.actor_id
+            .map(|u| Value::from(u.to_string()))
+            .unwrap_or(Value::Null),
         Value::from(row.actor.as_str()),
         Value::from(row.action.as_str()),
         Value::from(row.object_type.as_str()),
@@ -96,9 +102,14 @@ fn format_time(t: DateTime<Utc>) -> String {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    Intact { rows: i64 },
+    Intact {
+        rows: i64,
+    },
     /// The first row whose link does not hold, and why.
-    Broken { seq: i64, reason: String },
+    Broken {
+        seq: i64,
+        reason: String,
+    },
 }
 
 /// Walks the whole chain in order.

@@ -47,7 +47,14 @@ impl RequestCtx {
 
     /// A context for work outside any HTTP request (CLI, worker, tests).
     pub fn background() -> Self {
-        Self::new(None, None, None, Lang::default(), "background".into(), false)
+        Self::new(
+            None,
+            None,
+            None,
+            Lang::default(),
+            "background".into(),
+            false,
+        )
     }
 }
 
@@ -99,10 +106,15 @@ mod tests {
 
     #[test]
     fn cookie_choice_beats_accept_language() {
-        assert_eq!(negotiate_lang(Some("i18n_pref_locale=en"), Some("zh-CN")), Lang::En);
+        assert_eq!(
+            negotiate_lang(Some("i18n_pref_locale=en"), Some("zh-CN")),
+            Lang::En
+        );
         assert_eq!(negotiate_lang(None, Some("en-GB,en;q=0.9")), Lang::En);
-        assert_eq!(negotiate_lang(Some("i18n_pref_locale=xx"), Some("en")), Lang::En);
+        assert_eq!(
+            negotiate_lang(Some("i18n_pref_locale=xx"), Some("en")),
+            Lang::En
+        );
         assert_eq!(negotiate_lang(None, None), Lang::Zh);
     }
 }
-

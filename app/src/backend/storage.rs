@@ -81,7 +81,9 @@ fn check_key(key: &str) -> Result<(), StorageError> {
     let ok = !key.is_empty()
         && key.len() <= 512
         && !key.starts_with('/')
-        && key.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+        && key
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.'));
@@ -273,7 +275,12 @@ impl LocalStore {
         self.root.join("objects").join(key)
     }
 
-    async fn put_stream<S>(&self, key: &str, mut body: S, limit: u64) -> Result<StoredObject, StorageError>
+    async fn put_stream<S>(
+        &self,
+        key: &str,
+        mut body: S,
+        limit: u64,
+    ) -> Result<StoredObject, StorageError>
     where
         S: Stream<Item = Result<Bytes, std::io::Error>> + Send + Unpin,
     {
@@ -291,9 +298,13 @@ impl LocalStore {
             file.sync_all().await.map_err(backend("sync"))?;
             let dest = self.path(key);
             if let Some(parent) = dest.parent() {
-                tokio::fs::create_dir_all(parent).await.map_err(backend("create directory"))?;
+                tokio::fs::create_dir_all(parent)
+                    .await
+                    .map_err(backend("create directory"))?;
             }
-            tokio::fs::rename(&tmp, &dest).await.map_err(backend("rename"))?;
+            tokio::fs::rename(&tmp, &dest)
+                .await
+                .map_err(backend("rename"))?;
             Ok(meter.finish())
         }
         .await;
@@ -306,7 +317,9 @@ impl LocalStore {
     async fn get(&self, key: &str) -> Result<ObjectBody, StorageError> {
         let file = match tokio::fs::File::open(self.path(key)).await {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StorageError::NotFound)
+            }
             Err(e) => return Err(backend("open")(e)),
         };
         let size = file.metadata().await.ok().map(|m| m.len());
@@ -344,7 +357,10 @@ impl LocalStore {
                 if key.starts_with(prefix) {
                     out.push(ListedObject {
                         key,
-                        last_modified: meta.modified().ok().map(chrono::DateTime::<chrono::Utc>::from),
+                        last_modified: meta
+                            .modified()
+                            .ok()
+                            .map(chrono::DateTime::<chrono::Utc>::from),
                     });
                 }
             }
@@ -354,7 +370,8 @@ impl LocalStore {
     }
 
     fn signature(&self, key: &str, expires: i64, disposition: &str, content_type: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.expose()).expect("hmac takes any key length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.key.expose())
+            .expect("hmac takes any key length");
         for part in [key, &expires.to_string(), disposition, content_type] {
             mac.update(part.as_bytes());
             mac.update(&[0]);
@@ -362,7 +379,13 @@ impl LocalStore {
         hex::encode(mac.finalize().into_bytes())
     }
 
-    fn signed_path(&self, key: &str, disposition: &str, content_type: &str, ttl: Duration) -> String {
+    fn signed_path(
+        &self,
+        key: &str,
+        disposition: &str,
+        content_type: &str,
+        ttl: Duration,
+    ) -> String {
         let expires = chrono::Utc::now().timestamp() + ttl.as_secs() as i64;
         let sig = self.signature(key, expires, disposition, content_type);
         format!(
@@ -486,7 +509,9 @@ impl S3Store {
             .content_type(content_type)
             .send()
             .await
-            .map_err(|e| StorageError::Backend(format!("create multipart upload: {}", display_sdk(&e))))?;
+            .map_err(|e| {
+                StorageError::Backend(format!("create multipart upload: {}", display_sdk(&e)))
+            })?;
         let upload_id = upload
             .upload_id()
             .ok_or_else(|| StorageError::Backend("no upload id".into()))?
@@ -507,7 +532,9 @@ impl S3Store {
                     .body(ByteStream::from(part))
                     .send()
                     .await
-                    .map_err(|e| StorageError::Backend(format!("upload part: {}", display_sdk(&e))))?;
+                    .map_err(|e| {
+                        StorageError::Backend(format!("upload part: {}", display_sdk(&e)))
+                    })?;
                 parts.push(
                     CompletedPart::builder()
                         .part_number(number)
@@ -528,10 +555,16 @@ impl S3Store {
                 .bucket(&self.bucket)
                 .key(key)
                 .upload_id(&upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+                .multipart_upload(
+                    CompletedMultipartUpload::builder()
+                        .set_parts(Some(parts))
+                        .build(),
+                )
                 .send()
                 .await
-                .map_err(|e| StorageError::Backend(format!("complete multipart upload: {}", display_sdk(&e))))?;
+                .map_err(|e| {
+                    StorageError::Backend(format!("complete multipart upload: {}", display_sdk(&e)))
+                })?;
             Ok(())
         }
         .await;
@@ -571,7 +604,10 @@ impl S3Store {
         let reader = resp.body.into_async_read();
         Ok(ObjectBody {
             size,
-            stream: Box::pin(tokio_util::io::ReaderStream::with_capacity(reader, 64 * 1024)),
+            stream: Box::pin(tokio_util::io::ReaderStream::with_capacity(
+                reader,
+                64 * 1024,
+            )),
         })
     }
 
@@ -604,9 +640,9 @@ impl S3Store {
                 if let Some(key) = obj.key() {
                     out.push(ListedObject {
                         key: key.to_string(),
-                        last_modified: obj
-                            .last_modified()
-                            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
+                        last_modified: obj.last_modified().and_then(|t| {
+                            chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+                        }),
                     });
                 }
             }
@@ -660,7 +696,17 @@ mod tests {
 
     #[test]
     fn keys_cannot_escape() {
-        for bad in ["", "/etc/passwd", "a/../b", "..", "a//b", "a/./b", "a b", "a\\b", "ключ"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../b",
+            "..",
+            "a//b",
+            "a/./b",
+            "a b",
+            "a\\b",
+            "ключ",
+        ] {
             assert!(check_key(bad).is_err(), "{bad:?} should be refused");
         }
         for good in ["documents/2f1c/abc.pdf", "a", "x_y-z.1"] {

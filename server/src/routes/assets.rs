@@ -10,9 +10,14 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::startup::ServerState;
 
 pub fn mount(router: Router<ServerState>, site_root: &str) -> Router<ServerState> {
-    let dir = ServeDir::new(format!("{site_root}/pkg")).precompressed_br().precompressed_gzip();
+    let dir = ServeDir::new(format!("{site_root}/pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
     let service = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
         .service(dir);
     router.nest_service("/pkg", service)
 }

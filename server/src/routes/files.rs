@@ -18,7 +18,11 @@ pub struct Signed {
     sig: String,
 }
 
-pub async fn signed_download(State(state): State<ServerState>, Path(key): Path<String>, Query(q): Query<Signed>) -> Response {
+pub async fn signed_download(
+    State(state): State<ServerState>,
+    Path(key): Path<String>,
+    Query(q): Query<Signed>,
+) -> Response {
     // Authorisation is the signature: only the server can make one, and it expires.
     let Some(local) = state.app.storage.local() else {
         return crate::startup::not_found();
@@ -40,7 +44,10 @@ pub async fn signed_download(State(state): State<ServerState>, Path(key): Path<S
         (header::CONTENT_TYPE, q.content_type.as_str()),
         (header::CONTENT_DISPOSITION, q.disposition.as_str()),
         (header::CACHE_CONTROL, "private, no-store"),
-        (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        ),
     ] {
         if let Ok(v) = HeaderValue::from_str(value) {
             h.insert(name, v);

@@ -14,7 +14,10 @@ pub async fn healthz() -> &'static str {
 
 pub async fn readyz(State(state): State<ServerState>) -> Response {
     let (db, storage) = tokio::join!(
-        tokio::time::timeout(std::time::Duration::from_secs(3), app::backend::db::ping(&state.app.db)),
+        tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            app::backend::db::ping(&state.app.db)
+        ),
         tokio::time::timeout(std::time::Duration::from_secs(3), state.app.storage.check()),
     );
     let db_ok = matches!(db, Ok(Ok(())));
@@ -25,6 +28,14 @@ pub async fn readyz(State(state): State<ServerState>) -> Response {
     if let Ok(Err(e)) = &storage {
         tracing::warn!(error = %e, "readiness: storage unreachable");
     }
-    let status = if db_ok && storage_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(json!({"database": db_ok, "storage": storage_ok}))).into_response()
+    let status = if db_ok && storage_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({"database": db_ok, "storage": storage_ok})),
+    )
+        .into_response()
 }

@@ -28,7 +28,8 @@ pub async fn switch(
         return crate::startup::not_found();
     };
     if let Ok(Some(user)) = app::backend::auth::current_user(&state.app, &ctx).await {
-        if let Err(e) = app::backend::db::users::set_lang(&state.app.db, user.id, lang.code()).await {
+        if let Err(e) = app::backend::db::users::set_lang(&state.app.db, user.id, lang.code()).await
+        {
             tracing::warn!(error = %e, "could not store the language preference");
         }
     }
@@ -36,8 +37,15 @@ pub async fn switch(
         .next
         .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
         .unwrap_or_else(|| "/".into());
-    let secure = if state.app.settings.secure_cookies() { "; Secure" } else { "" };
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}", lang.code());
+    let secure = if state.app.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
+        lang.code()
+    );
     let mut resp = Redirect::to(&next).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use crate::startup::ServerState;
 
 /// Upper bounds in seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
 
 #[derive(Default)]
 struct Series {
@@ -22,9 +24,12 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// (route, method, status)
+type Key = (String, String, u16);
+
 #[derive(Default, Clone)]
 pub struct Metrics {
-    inner: Arc<Mutex<HashMap<(String, String, u16), Series>>>,
+    inner: Arc<Mutex<HashMap<Key, Series>>>,
 }
 
 impl Metrics {
@@ -44,23 +49,47 @@ impl Metrics {
         let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut keys: Vec<_> = map.keys().collect();
         keys.sort();
-        out.push_str("# HELP gatehouse_http_requests_total HTTP requests by route, method and status.\n");
+        out.push_str(
+            "# HELP gatehouse_http_requests_total HTTP requests by route, method and status.\n",
+        );
         out.push_str("# TYPE gatehouse_http_requests_total counter\n");
         for k in &keys {
             let s = &map[*k];
-            let _ = writeln!(out, "gatehouse_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}", k.0, k.1, k.2, s.count);
+            let _ = writeln!(
+                out,
+                "gatehouse_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}",
+                k.0, k.1, k.2, s.count
+            );
         }
-        out.push_str("# HELP gatehouse_http_request_duration_seconds HTTP request latency by route.\n");
+        out.push_str(
+            "# HELP gatehouse_http_request_duration_seconds HTTP request latency by route.\n",
+        );
         out.push_str("# TYPE gatehouse_http_request_duration_seconds histogram\n");
         for k in &keys {
             let s = &map[*k];
             let labels = format!("route=\"{}\",method=\"{}\",status=\"{}\"", k.0, k.1, k.2);
             for (i, le) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(out, "gatehouse_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {}", s.buckets[i]);
+                let _ = writeln!(
+                    out,
+                    "gatehouse_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {}",
+                    s.buckets[i]
+                );
             }
-            let _ = writeln!(out, "gatehouse_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
-            let _ = writeln!(out, "gatehouse_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_secs);
-            let _ = writeln!(out, "gatehouse_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+            let _ = writeln!(
+                out,
+                "gatehouse_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "gatehouse_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum_secs
+            );
+            let _ = writeln!(
+                out,
+                "gatehouse_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
         }
     }
 }
@@ -86,7 +115,12 @@ pub async fn track(State(state): State<ServerState>, req: Request, next: Next) -
     let method = req.method().to_string();
     let start = Instant::now();
     let resp = next.run(req).await;
-    state.metrics.observe(route, method, resp.status().as_u16(), start.elapsed().as_secs_f64());
+    state.metrics.observe(
+        route,
+        method,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
     resp
 }
 
@@ -94,7 +128,11 @@ pub async fn handler(State(state): State<ServerState>, headers: axum::http::Head
     // Operators only, when a token is configured (otherwise keep /metrics on a private network).
     if let Some(token) = &state.app.settings.metrics_token {
         let expected = format!("Bearer {}", token.expose());
-        if headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        if headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            != Some(expected.as_str())
+        {
             return axum::http::StatusCode::UNAUTHORIZED.into_response();
         }
     }
@@ -109,5 +147,12 @@ pub async fn handler(State(state): State<ServerState>, headers: axum::http::Head
         }
         Err(e) => tracing::warn!(error = %e, "metrics: outbox backlog query failed"),
     }
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        out,
+    )
+        .into_response()
 }

@@ -77,7 +77,11 @@ pub struct AuditFilter {
     pub before_seq: Option<i64>,
 }
 
-pub async fn search(db: &PgPool, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+pub async fn search(
+    db: &PgPool,
+    f: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as!(
         AuditRow,
         "SELECT seq, at, actor_id, actor, action, object_type, object_id, details, ip, prev_hash, hash

@@ -40,12 +40,18 @@ pub async fn insert(
     .execute(&mut *conn)
     .await?;
     // Wakes the worker when the transaction commits.
-    sqlx::query!("SELECT pg_notify('outbox', '')").execute(&mut *conn).await?;
+    sqlx::query!("SELECT pg_notify('outbox', '')")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// Claims up to `limit` due messages for `lease_secs`; several workers never get the same one.
-pub async fn claim_due(db: &PgPool, limit: i64, lease_secs: f64) -> Result<Vec<OutboxRow>, sqlx::Error> {
+pub async fn claim_due(
+    db: &PgPool,
+    limit: i64,
+    lease_secs: f64,
+) -> Result<Vec<OutboxRow>, sqlx::Error> {
     sqlx::query_as!(
         OutboxRow,
         "UPDATE outbox SET locked_until = now() + make_interval(secs => $2), attempts = attempts + 1
@@ -110,7 +116,11 @@ pub async fn backlog(db: &PgPool) -> Result<(i64, i64), sqlx::Error> {
     Ok((r.pending, r.failed))
 }
 
-pub async fn store_in_dev_mailbox(db: &PgPool, from: &str, row: &OutboxRow) -> Result<(), sqlx::Error> {
+pub async fn store_in_dev_mailbox(
+    db: &PgPool,
+    from: &str,
+    row: &OutboxRow,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO dev_mailbox (message_id, sender, recipient, subject, body_text)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id) DO NOTHING",
@@ -134,7 +144,11 @@ pub struct MailboxRow {
     pub received_at: DateTime<Utc>,
 }
 
-pub async fn dev_mailbox(db: &PgPool, recipient: Option<&str>, limit: i64) -> Result<Vec<MailboxRow>, sqlx::Error> {
+pub async fn dev_mailbox(
+    db: &PgPool,
+    recipient: Option<&str>,
+    limit: i64,
+) -> Result<Vec<MailboxRow>, sqlx::Error> {
     sqlx::query_as!(
         MailboxRow,
         "SELECT id, recipient, subject, body_text, received_at FROM dev_mailbox

@@ -50,11 +50,21 @@ pub struct Rendered {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RenderError {
     #[error("template {template}.{lang}: no Subject line")]
-    NoSubject { template: &'static str, lang: &'static str },
+    NoSubject {
+        template: &'static str,
+        lang: &'static str,
+    },
     #[error("template {template}.{lang}: no value for {{{{{var}}}}}")]
-    MissingVar { template: &'static str, lang: &'static str, var: String },
+    MissingVar {
+        template: &'static str,
+        lang: &'static str,
+        var: String,
+    },
     #[error("template {template}.{lang}: unclosed {{{{")]
-    Unclosed { template: &'static str, lang: &'static str },
+    Unclosed {
+        template: &'static str,
+        lang: &'static str,
+    },
 }
 
 impl Template {
@@ -64,10 +74,16 @@ impl Template {
             Lang::En => self.en,
         };
         let (t, l) = (self.name, lang.code());
-        let (head, body) = source.split_once("\n\n").ok_or(RenderError::NoSubject { template: t, lang: l })?;
+        let (head, body) = source.split_once("\n\n").ok_or(RenderError::NoSubject {
+            template: t,
+            lang: l,
+        })?;
         let subject = head
             .strip_prefix("Subject:")
-            .ok_or(RenderError::NoSubject { template: t, lang: l })?
+            .ok_or(RenderError::NoSubject {
+                template: t,
+                lang: l,
+            })?
             .trim();
         // A subject is one header line: user-supplied values must not break out of it.
         let subject = fill(subject, vars, t, l)?.replace(['\r', '\n'], " ");
@@ -76,19 +92,31 @@ impl Template {
     }
 }
 
-fn fill(text: &str, vars: &[(&str, String)], t: &'static str, l: &'static str) -> Result<String, RenderError> {
+fn fill(
+    text: &str,
+    vars: &[(&str, String)],
+    t: &'static str,
+    l: &'static str,
+) -> Result<String, RenderError> {
     let mut out = String::with_capacity(text.len() + 64);
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or(RenderError::Unclosed { template: t, lang: l })?;
+        let end = after.find("}}").ok_or(RenderError::Unclosed {
+            template: t,
+            lang: l,
+        })?;
         let name = after[..end].trim();
         let value = vars
             .iter()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.as_str())
-            .ok_or_else(|| RenderError::MissingVar { template: t, lang: l, var: name.to_string() })?;
+            .ok_or_else(|| RenderError::MissingVar {
+                template: t,
+                lang: l,
+                var: name.to_string(),
+            })?;
         out.push_str(value);
         rest = &after[end + 2..];
     }
@@ -102,17 +130,22 @@ mod tests {
 
     /// Every placeholder any template uses, with a sample value.
     fn all_vars() -> Vec<(&'static str, String)> {
-        ["actor", "base_url", "link", "org", "name", "items", "reason", "message", "number", "hash", "state", "email", "role", "expires", "alert", "code"]
-            .iter()
-            .map(|k| (*k, format!("<{k}>")))
-            .collect()
+        [
+            "actor", "base_url", "link", "org", "name", "items", "reason", "message", "number",
+            "hash", "state", "email", "role", "expires", "alert", "code",
+        ]
+        .iter()
+        .map(|k| (*k, format!("<{k}>")))
+        .collect()
     }
 
     #[test]
     fn every_template_renders_in_both_languages() {
         for t in ALL_TEMPLATES {
             for lang in Lang::ALL {
-                let r = t.render(lang, &all_vars()).unwrap_or_else(|e| panic!("{e}"));
+                let r = t
+                    .render(lang, &all_vars())
+                    .unwrap_or_else(|e| panic!("{e}"));
                 assert!(!r.subject.is_empty(), "{} {lang:?}", t.name);
                 assert!(!r.body.contains("{{"), "{} {lang:?}", t.name);
             }
@@ -122,13 +155,22 @@ mod tests {
     #[test]
     fn missing_variable_is_an_error_naming_it() {
         let err = Template::SMTP_TEST.render(Lang::En, &[]).unwrap_err();
-        assert!(err.to_string().contains("{{actor}}") || err.to_string().contains("base_url"), "{err}");
+        assert!(
+            err.to_string().contains("{{actor}}") || err.to_string().contains("base_url"),
+            "{err}"
+        );
     }
 
     #[test]
     fn subject_cannot_be_split_by_a_value() {
-        let t = Template { name: "t", zh: "Subject: hi {{x}}\n\nbody", en: "Subject: hi {{x}}\n\nbody" };
-        let r = t.render(Lang::En, &[("x", "a\r\nBcc: evil@example.com".into())]).unwrap();
+        let t = Template {
+            name: "t",
+            zh: "Subject: hi {{x}}\n\nbody",
+            en: "Subject: hi {{x}}\n\nbody",
+        };
+        let r = t
+            .render(Lang::En, &[("x", "a\r\nBcc: evil@example.com".into())])
+            .unwrap();
         assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
     }
 }

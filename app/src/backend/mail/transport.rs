@@ -41,7 +41,9 @@ impl Mailer {
     pub async fn deliver(&self, from: &str, row: &OutboxRow) -> Result<(), MailError> {
         match self {
             Mailer::Smtp(transport) => {
-                let from: Mailbox = from.parse().map_err(|e| MailError::Message(format!("from: {e}")))?;
+                let from: Mailbox = from
+                    .parse()
+                    .map_err(|e| MailError::Message(format!("from: {e}")))?;
                 let to: Mailbox = row
                     .recipient
                     .parse()
