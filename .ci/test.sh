@@ -10,8 +10,10 @@ cache=${GATEHOUSE_CACHE:-$HOME/.cache/gatehouse}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
 export PATH="$cache/tools/bin:$cache/node/node_modules/.bin:$PATH"
 export SQLX_OFFLINE=true
-# cargo-leptos builds debug with this flag; tests use the same so nothing is compiled twice.
-export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components"
+# cargo-leptos adds this flag to debug builds; tests and clippy use the same so nothing is
+# compiled twice (it must not be in the environment of cargo-leptos itself, which would
+# then pass it twice and rebuild everything).
+erase="--cfg erase_components"
 
 t0=$(date +%s)
 step() { printf '\n\033[1m== %s\033[0m (%ss)\n' "$*" "$(($(date +%s) - t0))"; }
@@ -58,11 +60,11 @@ step "build (cargo leptos build: server + hydrate wasm)"
 cargo leptos build
 
 step "clippy (server side and browser side)"
-cargo clippy --workspace --all-targets --features app/ssr -- -D warnings
-cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+RUSTFLAGS="$erase" cargo clippy --workspace --all-targets --features app/ssr -- -D warnings
+RUSTFLAGS="$erase" cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "unit and integration tests"
-cargo test --workspace --features app/ssr -- --test-threads "${TEST_THREADS:-4}"
+RUSTFLAGS="$erase" cargo test --workspace --no-fail-fast --features app/ssr -- --test-threads "${TEST_THREADS:-4}"
 
 step "end-to-end (Playwright + Chromium, JavaScript on and off)"
 psql "$pg_base/postgres" -qc "CREATE DATABASE e2e" >/dev/null

@@ -87,7 +87,10 @@ pub enum AppError {
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
-    TooManyRequests { message: String, retry_after_secs: u64 },
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// Something broke on our side; `reference` finds the cause in the log.
     #[error("{message} ({reference})")]
     Internal { message: String, reference: String },

@@ -49,8 +49,9 @@ pub fn App() -> impl IntoView {
     // The server negotiates the language once (cookie, then Accept-Language) in
     // `backend::request`; leptos_i18n takes it from there, and the browser from <html lang>.
     #[cfg(feature = "ssr")]
-    let negotiated = leptos_use::UseLocalesOptions::default()
-        .ssr_lang_header_getter(|| Some(crate::backend::request::current_lang().code().to_string()));
+    let negotiated = leptos_use::UseLocalesOptions::default().ssr_lang_header_getter(|| {
+        Some(crate::backend::request::current_lang().code().to_string())
+    });
     #[cfg(not(feature = "ssr"))]
     let negotiated = leptos_use::UseLocalesOptions::default();
     view! {
@@ -89,7 +90,10 @@ pub fn App() -> impl IntoView {
 /// Loads the signed-in user once per page load and shares it with every component.
 #[component]
 fn Session(children: Children) -> impl IntoView {
-    let session = Resource::new_blocking(|| (), |_| async { crate::api::auth::get_session().await.ok().flatten() });
+    let session = Resource::new_blocking(
+        || (),
+        |_| async { crate::api::auth::get_session().await.ok().flatten() },
+    );
     provide_context(SessionResource(session));
     children()
 }

@@ -39,8 +39,10 @@ export async function linkFromMail(to: string, marker: string): Promise<string> 
   await expect
     .poll(
       () => {
-        const m = mailsTo(to).reverse().find((x) => x.body.includes(marker));
-        link = m ? /(https?:\/\/\S+)/.exec(m.body.slice(m.body.indexOf(marker) - 200))?.[1] : undefined;
+        const escaped = marker.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        const re = new RegExp(`https?://\\S*${escaped}\\S*`);
+        const m = mailsTo(to).reverse().find((x) => re.test(x.body));
+        link = m ? re.exec(m.body)?.[0] : undefined;
         return link;
       },
       { timeout: 20_000 },

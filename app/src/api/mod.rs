@@ -16,14 +16,21 @@ pub(crate) mod ssr {
 
     /// The app state and this request's context. Missing only if the server is miswired.
     pub fn request() -> Result<(AppState, RequestCtx), AppError> {
-        let state = use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))?;
-        let ctx = request::current().ok_or_else(|| AppError::internal("RequestCtx missing from request"))?;
+        let state = use_context::<AppState>()
+            .ok_or_else(|| AppError::internal("AppState missing from context"))?;
+        let ctx = request::current()
+            .ok_or_else(|| AppError::internal("RequestCtx missing from request"))?;
         Ok((state, ctx))
     }
 
     fn accepts_html() -> bool {
         use_context::<http::request::Parts>()
-            .and_then(|p| p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).map(|a| a.contains("text/html")))
+            .and_then(|p| {
+                p.headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|a| a.contains("text/html"))
+            })
             .unwrap_or(false)
     }
 
@@ -34,8 +41,14 @@ pub(crate) mod ssr {
         if let Err(e) = &result {
             if !accepts_html() {
                 if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-                    opts.set_status(http::StatusCode::from_u16(e.status_code()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
-                    if let AppError::TooManyRequests { retry_after_secs, .. } = e {
+                    opts.set_status(
+                        http::StatusCode::from_u16(e.status_code())
+                            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                    );
+                    if let AppError::TooManyRequests {
+                        retry_after_secs, ..
+                    } = e
+                    {
                         if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
                             opts.insert_header(http::header::RETRY_AFTER, v);
                         }
@@ -55,7 +68,10 @@ pub(crate) mod ssr {
     }
 
     pub fn set_cookie(value: &str) {
-        if let (Some(opts), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value)) {
+        if let (Some(opts), Ok(v)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(value),
+        ) {
             opts.append_header(http::header::SET_COOKIE, v);
         }
     }
@@ -63,7 +79,14 @@ pub(crate) mod ssr {
     /// Only local paths are followed after login, so `next` cannot send anyone off-site.
     pub fn safe_next(next: Option<&str>, fallback: &str) -> String {
         match next {
-            Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n.to_string(),
+            Some(n)
+                if n.starts_with('/')
+                    && !n.starts_with("//")
+                    && !n.starts_with("/\\")
+                    && !n.contains(['\r', '\n']) =>
+            {
+                n.to_string()
+            }
             _ => fallback.to_string(),
         }
     }
@@ -76,7 +99,13 @@ mod tests {
     #[test]
     fn next_must_be_local() {
         assert_eq!(safe_next(Some("/portal?x=1"), "/"), "/portal?x=1");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/a\r\nSet-Cookie: x"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/a\r\nSet-Cookie: x",
+        ] {
             assert_eq!(safe_next(Some(bad), "/home"), "/home", "{bad}");
         }
         assert_eq!(safe_next(None, "/home"), "/home");

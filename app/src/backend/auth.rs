@@ -74,7 +74,10 @@ pub fn session_cookie(state: &AppState, token: Option<&str>) -> String {
 }
 
 /// The signed-in user of this request, loaded at most once per request.
-pub async fn current_user(state: &AppState, ctx: &RequestCtx) -> Result<Option<CurrentUser>, AppError> {
+pub async fn current_user(
+    state: &AppState,
+    ctx: &RequestCtx,
+) -> Result<Option<CurrentUser>, AppError> {
     let cell = ctx.user.clone();
     let user = cell
         .get_or_try_init(|| async {
@@ -88,7 +91,8 @@ pub async fn current_user(state: &AppState, ctx: &RequestCtx) -> Result<Option<C
             if Utc::now() - row.last_seen_at > chrono::Duration::seconds(60) {
                 db::sessions::touch(&state.db, &hash).await?;
             }
-            let role = Role::parse(&row.role).ok_or_else(|| AppError::internal(format!("unknown role {}", row.role)))?;
+            let role = Role::parse(&row.role)
+                .ok_or_else(|| AppError::internal(format!("unknown role {}", row.role)))?;
             Ok(Some(CurrentUser {
                 id: row.user_id,
                 email: row.email,
@@ -117,10 +121,16 @@ pub async fn require_session(state: &AppState, ctx: &RequestCtx) -> Result<Curre
 
 /// The authorisation check: signed in, second factor done, email verified, and the role has
 /// the permission.
-pub async fn require(state: &AppState, ctx: &RequestCtx, permission: Permission) -> Result<CurrentUser, AppError> {
+pub async fn require(
+    state: &AppState,
+    ctx: &RequestCtx,
+    permission: Permission,
+) -> Result<CurrentUser, AppError> {
     let user = require_session(state, ctx).await?;
     if !user.email_verified {
-        return Err(AppError::Forbidden(td_string!(ctx.lang.locale(), errors.verify_email_first).to_string()));
+        return Err(AppError::Forbidden(
+            td_string!(ctx.lang.locale(), errors.verify_email_first).to_string(),
+        ));
     }
     if !user.role.can(permission) {
         return Err(forbidden(ctx.lang));
@@ -160,7 +170,11 @@ pub async fn start_session(
 ) -> Result<String, AppError> {
     let token = crypto::random_token(32);
     let hash = crypto::sha256(token.as_bytes());
-    let absolute = if mfa_passed { ABSOLUTE_TIMEOUT_SECS } else { MFA_PENDING_SECS };
+    let absolute = if mfa_passed {
+        ABSOLUTE_TIMEOUT_SECS
+    } else {
+        MFA_PENDING_SECS
+    };
     db::sessions::insert(
         conn,
         &hash,

@@ -223,7 +223,12 @@ mod tests {
     fn totp_matches_rfc6238_vectors() {
         // RFC 6238 appendix B, SHA-1 secret "12345678901234567890", 8 digits there; the low 6 here.
         let secret = b"12345678901234567890";
-        for (t, code8) in [(59i64, "94287082"), (1111111109, "07081804"), (1234567890, "89005924"), (2000000000, "69279037")] {
+        for (t, code8) in [
+            (59i64, "94287082"),
+            (1111111109, "07081804"),
+            (1234567890, "89005924"),
+            (2000000000, "69279037"),
+        ] {
             assert_eq!(totp_code(secret, t / 30), code8[2..], "t={t}");
         }
     }
@@ -263,7 +268,10 @@ mod tests {
         let codes = new_recovery_codes(10);
         assert_eq!(codes.len(), 10);
         for c in &codes {
-            assert_eq!(normalise_recovery_code(&c.to_uppercase().replace('-', " ")), *c);
+            assert_eq!(
+                normalise_recovery_code(&c.to_uppercase().replace('-', " ")),
+                *c
+            );
         }
     }
 }

@@ -14,7 +14,20 @@ pub enum Flash {
     RecoveryCodes(Vec<String>),
 }
 
-pub async fn put(conn: &mut PgConnection, state: &AppState, session_hash: &[u8], flash: &Flash) -> Result<(), sqlx::Error> {
+impl Flash {
+    pub fn into_recovery_codes(self) -> Option<Vec<String>> {
+        match self {
+            Flash::RecoveryCodes(codes) => Some(codes),
+        }
+    }
+}
+
+pub async fn put(
+    conn: &mut PgConnection,
+    state: &AppState,
+    session_hash: &[u8],
+    flash: &Flash,
+) -> Result<(), sqlx::Error> {
     let key = crypto::derive_key(&state.settings.secret_key, "flash");
     let plain = serde_json::to_vec(flash).expect("flash serialises");
     db::sessions::set_flash(conn, session_hash, &crypto::encrypt(&key, &plain)).await

@@ -8,13 +8,21 @@ use crate::error::{AppError, FieldErrors};
 use crate::i18n::*;
 
 /// The field errors of the latest result of a server action, if it failed validation.
-pub fn field_errors<O: Clone + Send + Sync + 'static>(value: impl Fn() -> Option<Result<O, AppError>> + Send + Sync + 'static) -> Signal<Option<FieldErrors>> {
-    Signal::derive(move || value().and_then(|r| r.err()).and_then(|e| e.field_errors().cloned()))
+pub fn field_errors<O: Clone + Send + Sync + 'static>(
+    value: impl Fn() -> Option<Result<O, AppError>> + Send + Sync + 'static,
+) -> Signal<Option<FieldErrors>> {
+    Signal::derive(move || {
+        value()
+            .and_then(|r| r.err())
+            .and_then(|e| e.field_errors().cloned())
+    })
 }
 
 /// Errors of a server action: its field errors (for [`Field`]) and anything else (for
 /// [`FormAlert`]).
-pub fn action_errors<S>(action: ServerAction<S>) -> (Signal<Option<FieldErrors>>, Signal<Option<AppError>>)
+pub fn action_errors<S>(
+    action: ServerAction<S>,
+) -> (Signal<Option<FieldErrors>>, Signal<Option<AppError>>)
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
@@ -95,7 +103,11 @@ pub fn Notice(children: Children) -> impl IntoView {
 
 /// A submit button that says it is working while the action is pending.
 #[component]
-pub fn Submit(label: &'static str, #[prop(into)] pending: Signal<bool>, #[prop(optional)] class: Option<&'static str>) -> impl IntoView {
+pub fn Submit(
+    label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(optional)] class: Option<&'static str>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let working = t_string!(i18n, common.working);
     view! {

@@ -59,7 +59,17 @@ pub fn Header() -> impl IntoView {
             Locale::zh_CN => "en",
             Locale::en => "zh-CN",
         };
-        let here = format!("{}{}", location.pathname.get(), location.search.get().chars().next().map(|_| format!("?{}", location.search.get())).unwrap_or_default());
+        let here = format!(
+            "{}{}",
+            location.pathname.get(),
+            location
+                .search
+                .get()
+                .chars()
+                .next()
+                .map(|_| format!("?{}", location.search.get()))
+                .unwrap_or_default()
+        );
         format!("/lang/{target}?next={}", urlencode(&here))
     };
     let logout = ServerAction::<Logout>::new();

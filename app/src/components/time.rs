@@ -23,7 +23,9 @@ mod tests {
 
     #[test]
     fn formats_in_china_standard_time() {
-        let t = DateTime::parse_from_rfc3339("2026-11-26T16:30:00Z").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-11-26T16:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(format_cst(t), "2026-11-27 00:30");
     }
 }

@@ -26,7 +26,9 @@ pub fn page_access(path: &str) -> PageAccess {
         "/login/mfa" => PageAccess::MfaStep,
         "/account/mfa" => PageAccess::MfaEnrolment,
         "/verify-email" => PageAccess::Verification,
-        _ if under("/admin/users") || under("/admin/audit") => PageAccess::Requires(Permission::UsersManage),
+        _ if under("/admin/users") || under("/admin/audit") => {
+            PageAccess::Requires(Permission::UsersManage)
+        }
         _ if under("/admin/mailbox") => PageAccess::Requires(Permission::MailboxView),
         _ if under("/account") => PageAccess::SignedIn,
         _ => PageAccess::Public,
@@ -53,8 +55,14 @@ mod tests {
         assert_eq!(page_access("/account"), PageAccess::SignedIn);
         assert_eq!(page_access("/account/"), PageAccess::SignedIn);
         assert_eq!(page_access("/account/mfa"), PageAccess::MfaEnrolment);
-        assert_eq!(page_access("/admin/users"), PageAccess::Requires(Permission::UsersManage));
-        assert_eq!(page_access("/admin/mailbox"), PageAccess::Requires(Permission::MailboxView));
+        assert_eq!(
+            page_access("/admin/users"),
+            PageAccess::Requires(Permission::UsersManage)
+        );
+        assert_eq!(
+            page_access("/admin/mailbox"),
+            PageAccess::Requires(Permission::MailboxView)
+        );
         assert_eq!(page_access("/administrator"), PageAccess::Public);
     }
 }

@@ -23,7 +23,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"@,;:<>()[]\\\"".contains(c));
+            && local
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"@,;:<>()[]\\\"".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -33,7 +35,9 @@ impl Email {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
-            && labels.last().is_some_and(|tld| tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
+            && labels.last().is_some_and(|tld| {
+                tld.chars().count() >= 2 && !tld.chars().all(|c| c.is_ascii_digit())
+            });
         if local_ok && domain_ok {
             Ok(Email(s))
         } else {
@@ -59,7 +63,10 @@ pub struct Mobile(String);
 
 impl Mobile {
     pub fn parse(input: &str) -> Result<Mobile, Problem> {
-        let mut s: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let mut s: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         if s.is_empty() {
             return Err(Problem::Required);
         }
@@ -69,7 +76,10 @@ impl Mobile {
             }
         }
         let b = s.as_bytes();
-        let ok = b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit);
+        let ok = b.len() == 11
+            && b[0] == b'1'
+            && (b'3'..=b'9').contains(&b[1])
+            && b.iter().all(u8::is_ascii_digit);
         if ok {
             Ok(Mobile(s))
         } else {
@@ -89,9 +99,23 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse("  Li.Lei@Example.COM ").unwrap().as_str(), "li.lei@example.com");
+        assert_eq!(
+            Email::parse("  Li.Lei@Example.COM ").unwrap().as_str(),
+            "li.lei@example.com"
+        );
         assert!(Email::parse("张三@例子.中国").is_ok());
-        for bad in ["", "plain", "a@b", "a@@b.com", "a b@c.com", ".a@b.com", "a..b@c.com", "a@-b.com", "a@b.123", "a@b..com"] {
+        for bad in [
+            "",
+            "plain",
+            "a@b",
+            "a@@b.com",
+            "a b@c.com",
+            ".a@b.com",
+            "a..b@c.com",
+            "a@-b.com",
+            "a@b.123",
+            "a@b..com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(Email::parse("   "), Err(Problem::Required));
@@ -99,9 +123,21 @@ mod tests {
 
     #[test]
     fn mobiles() {
-        assert_eq!(Mobile::parse("138 0013 8000").unwrap().as_str(), "13800138000");
-        assert_eq!(Mobile::parse("+86 139-0000-0000").unwrap().as_str(), "13900000000");
-        for bad in ["12800138000", "1380013800", "238001380001", "1380013800a", "+1 13800138000"] {
+        assert_eq!(
+            Mobile::parse("138 0013 8000").unwrap().as_str(),
+            "13800138000"
+        );
+        assert_eq!(
+            Mobile::parse("+86 139-0000-0000").unwrap().as_str(),
+            "13900000000"
+        );
+        for bad in [
+            "12800138000",
+            "1380013800",
+            "238001380001",
+            "1380013800a",
+            "+1 13800138000",
+        ] {
             assert_eq!(Mobile::parse(bad), Err(Problem::MobileInvalid), "{bad:?}");
         }
         assert_eq!(Mobile::parse(""), Err(Problem::Required));

@@ -53,28 +53,6 @@ impl Lang {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accept_language_picks_by_quality() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
-        assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
-        assert_eq!(Lang::from_accept_language("fr-FR, en;q=0.5, zh;q=0.7"), Lang::Zh);
-        assert_eq!(Lang::from_accept_language("de"), Lang::Zh);
-        assert_eq!(Lang::from_accept_language(""), Lang::Zh);
-        assert_eq!(Lang::from_accept_language("zh;q=0, en;q=0.1"), Lang::En);
-    }
-
-    #[test]
-    fn codes_round_trip() {
-        for l in Lang::ALL {
-            assert_eq!(Lang::parse(l.code()), Some(l));
-        }
-    }
-}
-
 impl Lang {
     /// The generated i18n module's locale for this language.
     pub fn locale(self) -> crate::i18n::Locale {
@@ -88,6 +66,34 @@ impl Lang {
         match locale {
             crate::i18n::Locale::zh_CN => Lang::Zh,
             crate::i18n::Locale::en => Lang::En,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_by_quality() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en;q=0.5, zh;q=0.7"),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_accept_language("de"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(""), Lang::Zh);
+        assert_eq!(Lang::from_accept_language("zh;q=0, en;q=0.1"), Lang::En);
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for l in Lang::ALL {
+            assert_eq!(Lang::parse(l.code()), Some(l));
         }
     }
 }

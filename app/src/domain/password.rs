@@ -29,9 +29,15 @@ mod tests {
 
     #[test]
     fn length_counts_characters_not_bytes() {
-        assert_eq!(check_length("短密码短密码短密码短密"), Err(PasswordProblem::TooShort)); // 11 chars, 33 bytes
+        assert_eq!(
+            check_length("短密码短密码短密码短密"),
+            Err(PasswordProblem::TooShort)
+        ); // 11 chars, 33 bytes
         assert_eq!(check_length("短密码短密码短密码短密码"), Ok(()));
         assert_eq!(check_length(&"a".repeat(128)), Ok(()));
-        assert_eq!(check_length(&"a".repeat(257)), Err(PasswordProblem::TooLong));
+        assert_eq!(
+            check_length(&"a".repeat(257)),
+            Err(PasswordProblem::TooLong)
+        );
     }
 }

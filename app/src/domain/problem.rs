@@ -27,8 +27,16 @@ impl Problem {
             Problem::TooLong { max } => td_string!(l, problems.too_long, max = max),
             Problem::EmailInvalid => td_string!(l, problems.email_invalid).to_string(),
             Problem::MobileInvalid => td_string!(l, problems.mobile_invalid).to_string(),
-            Problem::PasswordTooShort => td_string!(l, problems.password_too_short, min = super::password::MIN_CHARS),
-            Problem::PasswordTooLong => td_string!(l, problems.password_too_long, max = super::password::MAX_CHARS),
+            Problem::PasswordTooShort => td_string!(
+                l,
+                problems.password_too_short,
+                min = super::password::MIN_CHARS
+            ),
+            Problem::PasswordTooLong => td_string!(
+                l,
+                problems.password_too_long,
+                max = super::password::MAX_CHARS
+            ),
             Problem::PasswordTooCommon => td_string!(l, problems.password_too_common).to_string(),
             Problem::PasswordsDiffer => td_string!(l, problems.passwords_differ).to_string(),
             Problem::RoleInvalid => td_string!(l, problems.role_invalid).to_string(),

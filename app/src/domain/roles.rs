@@ -112,7 +112,13 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             FeeFloorApprove,
         ],
         Role::AccountManager => &[FeesManage, ContractsSend, ProductionConfirm, DashboardView],
-        Role::Admin => &[UsersManage, AuditView, MailboxView, MerchantSuspend, DashboardView],
+        Role::Admin => &[
+            UsersManage,
+            AuditView,
+            MailboxView,
+            MerchantSuspend,
+            DashboardView,
+        ],
     }
 }
 
@@ -131,7 +137,13 @@ mod tests {
     #[test]
     fn merchants_have_no_staff_permission_and_staff_no_merchant_one() {
         use Permission::*;
-        let merchant_only = [OwnApplicationEdit, OwnDocuments, OwnContractAccept, OwnCredentials, OrganisationInvite];
+        let merchant_only = [
+            OwnApplicationEdit,
+            OwnDocuments,
+            OwnContractAccept,
+            OwnCredentials,
+            OrganisationInvite,
+        ];
         for p in permissions(Role::Merchant) {
             assert!(merchant_only.contains(p));
         }
@@ -145,7 +157,10 @@ mod tests {
     #[test]
     fn only_leads_second_approve_and_only_admins_manage_users() {
         for r in Role::ALL {
-            assert_eq!(r.can(Permission::ReviewSecondApproval), r == Role::ComplianceLead);
+            assert_eq!(
+                r.can(Permission::ReviewSecondApproval),
+                r == Role::ComplianceLead
+            );
             assert_eq!(r.can(Permission::UsersManage), r == Role::Admin);
         }
     }

@@ -6,7 +6,10 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::account::{account_overview, mfa_begin, take_recovery_codes, ChangePassword, InviteColleague, LogoutEverywhere, MfaConfirm};
+use crate::api::account::{
+    account_overview, mfa_begin, take_recovery_codes, ChangePassword, InviteColleague,
+    LogoutEverywhere, MfaConfirm,
+};
 use crate::components::form::{action_errors, ErrorPanel, Field, FormAlert, Notice, Submit};
 use crate::components::layout::full_navigation;
 use crate::components::time::When;
@@ -22,14 +25,20 @@ pub fn AccountPage() -> impl IntoView {
     let (pw_fields, pw_other) = action_errors(change);
     let (inv_fields, inv_other) = action_errors(invite);
     let (_, ev_other) = action_errors(everywhere);
-    let overview = Resource::new(move || (change.version().get(), invite.version().get()), |_| account_overview());
+    let overview = Resource::new(
+        move || (change.version().get(), invite.version().get()),
+        |_| account_overview(),
+    );
     Effect::new(move |_| {
         if let Some(Ok(())) = everywhere.value().get() {
             full_navigation("/login?logged_out=1");
         }
     });
-    let password_changed = move || q.read().get("password_changed").is_some() || matches!(change.value().get(), Some(Ok(())));
-    let invited = move || q.read().get("invited").is_some() || matches!(invite.value().get(), Some(Ok(())));
+    let password_changed = move || {
+        q.read().get("password_changed").is_some() || matches!(change.value().get(), Some(Ok(())))
+    };
+    let invited =
+        move || q.read().get("invited").is_some() || matches!(invite.value().get(), Some(Ok(())));
     view! {
         <Title text=move || t_string!(i18n, account.title)/>
         <h1>{t!(i18n, account.title)}</h1>
@@ -138,8 +147,26 @@ pub fn MfaSetupPage() -> impl IntoView {
         }
     });
     // Each visit starts enrolment afresh (a new secret); nothing changes until confirmed.
-    let enrolment = Resource::new(move || done.get(), |done| async move { if done { None } else { Some(mfa_begin().await) } });
-    let codes = Resource::new(move || done.get(), |done| async move { if done { Some(take_recovery_codes().await) } else { None } });
+    let enrolment = Resource::new(
+        move || done.get(),
+        |done| async move {
+            if done {
+                None
+            } else {
+                Some(mfa_begin().await)
+            }
+        },
+    );
+    let codes = Resource::new(
+        move || done.get(),
+        |done| async move {
+            if done {
+                Some(take_recovery_codes().await)
+            } else {
+                None
+            }
+        },
+    );
     view! {
         <Title text=move || t_string!(i18n, account.mfa_setup)/>
         <section class="card narrow">

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::admin::{list_staff, mailbox, ChangeRole, InviteStaff, SendTestMail, SetDisabled, StaffView};
+use crate::api::admin::{
+    list_staff, mailbox, ChangeRole, InviteStaff, SendTestMail, SetDisabled, StaffView,
+};
 use crate::components::form::{action_errors, ErrorPanel, Field, FormAlert, Notice, Submit};
 use crate::components::layout::role_label;
 use crate::components::time::When;
@@ -22,10 +24,17 @@ pub fn UsersPage() -> impl IntoView {
     let (_, role_err) = action_errors(change_role);
     let (_, dis_err) = action_errors(set_disabled);
     let users = Resource::new(
-        move || (invite.version().get(), change_role.version().get(), set_disabled.version().get()),
+        move || {
+            (
+                invite.version().get(),
+                change_role.version().get(),
+                set_disabled.version().get(),
+            )
+        },
         |_| list_staff(),
     );
-    let invited = move || q.read().get("invited").is_some() || matches!(invite.value().get(), Some(Ok(())));
+    let invited =
+        move || q.read().get("invited").is_some() || matches!(invite.value().get(), Some(Ok(())));
     view! {
         <Title text=move || t_string!(i18n, admin.users_title)/>
         <h1>{t!(i18n, admin.users_title)}</h1>
@@ -84,7 +93,11 @@ fn RoleSelect(id: &'static str, selected: Role) -> impl IntoView {
 }
 
 #[component]
-fn StaffRow(user: StaffView, change_role: ServerAction<ChangeRole>, set_disabled: ServerAction<SetDisabled>) -> impl IntoView {
+fn StaffRow(
+    user: StaffView,
+    change_role: ServerAction<ChangeRole>,
+    set_disabled: ServerAction<SetDisabled>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let status = if user.disabled {
         t_string!(i18n, admin.disabled)
@@ -129,7 +142,10 @@ pub fn MailboxPage() -> impl IntoView {
     let recipient = Memo::new(move |_| q.read().get("to"));
     let test = ServerAction::<SendTestMail>::new();
     let (test_fields, test_other) = action_errors(test);
-    let data = Resource::new(move || (recipient.get(), test.version().get()), |(r, _)| mailbox(r));
+    let data = Resource::new(
+        move || (recipient.get(), test.version().get()),
+        |(r, _)| mailbox(r),
+    );
     let sent = move || q.read().get("sent").is_some() || matches!(test.value().get(), Some(Ok(())));
     view! {
         <Title text=move || t_string!(i18n, admin.mailbox_title)/>

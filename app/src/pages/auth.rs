@@ -5,7 +5,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::{CompleteMfa, ForgotPassword, Login, Register, ResendVerification, ResetPassword, VerifyEmail};
+use crate::api::auth::{
+    CompleteMfa, ForgotPassword, Login, Register, ResendVerification, ResetPassword, VerifyEmail,
+};
 use crate::components::form::{action_errors, Field, FormAlert, Notice, Submit};
 use crate::components::layout::{full_navigation, use_session};
 use crate::i18n::*;
@@ -203,7 +205,9 @@ pub fn ResetPasswordPage(purpose: &'static str) -> impl IntoView {
         move || token.get(),
         move |t| async move {
             match t {
-                Some(t) => crate::api::auth::link_status(t, purpose.to_string()).await.unwrap_or(false),
+                Some(t) => crate::api::auth::link_status(t, purpose.to_string())
+                    .await
+                    .unwrap_or(false),
                 None => false,
             }
         },
@@ -213,7 +217,13 @@ pub fn ResetPasswordPage(purpose: &'static str) -> impl IntoView {
             full_navigation("/login?reset=1");
         }
     });
-    let title = move || if purpose == "set_password" { t_string!(i18n, auth.set_title) } else { t_string!(i18n, auth.reset_title) };
+    let title = move || {
+        if purpose == "set_password" {
+            t_string!(i18n, auth.set_title)
+        } else {
+            t_string!(i18n, auth.reset_title)
+        }
+    };
     view! {
         <Title text=title/>
         <section class="card narrow">

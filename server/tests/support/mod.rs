@@ -18,7 +18,8 @@ pub mod smtp;
 
 /// Base URL (without database) of the test cluster, e.g. `postgres://postgres:pw@127.0.0.1:5433`.
 pub fn pg_base() -> String {
-    std::env::var("GATEHOUSE_TEST_PG").expect("GATEHOUSE_TEST_PG is set by `make test` (.ci/test.sh)")
+    std::env::var("GATEHOUSE_TEST_PG")
+        .expect("GATEHOUSE_TEST_PG is set by `make test` (.ci/test.sh)")
 }
 
 pub fn s3_endpoint() -> String {
@@ -36,9 +37,16 @@ async fn template() -> &'static str {
     TEMPLATE
         .get_or_init(|| async {
             let name = format!("gh_tpl_{}_{}", std::process::id(), rand::random::<u32>());
-            let admin = sqlx::PgPool::connect(&format!("{}/postgres", pg_base())).await.expect("connect to the test cluster");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
-            let pool = sqlx::PgPool::connect(&format!("{}/{name}", pg_base())).await.unwrap();
+            let admin = sqlx::PgPool::connect(&format!("{}/postgres", pg_base()))
+                .await
+                .expect("connect to the test cluster");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .unwrap();
+            let pool = sqlx::PgPool::connect(&format!("{}/{name}", pg_base()))
+                .await
+                .unwrap();
             startup::migrate(&pool).await.expect("migrations apply");
             pool.close().await;
             admin.close().await;
@@ -51,10 +59,15 @@ async fn template() -> &'static str {
 pub async fn fresh_database() -> String {
     let tpl = template().await;
     let name = format!("gh_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect(&format!("{}/postgres", pg_base())).await.unwrap();
+    let admin = sqlx::PgPool::connect(&format!("{}/postgres", pg_base()))
+        .await
+        .unwrap();
     // Copying a template is refused while anyone else copies it; retry briefly.
     for attempt in 0.. {
-        match sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {tpl}")).execute(&admin).await {
+        match sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {tpl}"))
+            .execute(&admin)
+            .await
+        {
             Ok(_) => break,
             Err(e) if attempt < 50 => {
                 let _ = e;
@@ -105,15 +118,26 @@ impl AppBuilder {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://127.0.0.1:{}", addr.port());
-        self.vars.entry("GATEHOUSE_BASE_URL".into()).or_insert_with(|| base.clone());
+        self.vars
+            .entry("GATEHOUSE_BASE_URL".into())
+            .or_insert_with(|| base.clone());
         self.vars.insert("GATEHOUSE_BIND".into(), addr.to_string());
-        let files = std::env::temp_dir().join(format!("gh-files-{}", uuid::Uuid::new_v4().simple()));
-        self.vars.entry("GATEHOUSE_STORAGE_PATH".into()).or_insert_with(|| files.display().to_string());
-        let settings = server::config::load(&server::config::Source::from_map(self.vars).unwrap()).expect("test settings are valid");
+        let files =
+            std::env::temp_dir().join(format!("gh-files-{}", uuid::Uuid::new_v4().simple()));
+        self.vars
+            .entry("GATEHOUSE_STORAGE_PATH".into())
+            .or_insert_with(|| files.display().to_string());
+        let settings = server::config::load(&server::config::Source::from_map(self.vars).unwrap())
+            .expect("test settings are valid");
         server::telemetry::init(settings.log_format);
         let state = startup::build_state(settings).await.expect("app state");
         let running = startup::spawn(state.clone(), listener).await.unwrap();
-        TestApp { base, state, running: Some(running), client: client() }
+        TestApp {
+            base,
+            state,
+            running: Some(running),
+            client: client(),
+        }
     }
 }
 
@@ -140,7 +164,11 @@ pub struct Session {
 
 impl Session {
     pub fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// Applies the response's Set-Cookie headers (deletions included).
@@ -173,7 +201,11 @@ impl Reply {
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.text().await.unwrap_or_default();
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -226,11 +258,31 @@ impl TestApp {
     }
 
     /// Calls a server function the way the hydrated app does (url-encoded POST, same origin).
-    pub async fn call(&self, session: &mut Session, endpoint: &str, form: &[(&str, &str)]) -> Reply {
-        self.call_with(session, endpoint, form, &[(ORIGIN.as_str(), self.base.as_str()), ("sec-fetch-site", "same-origin")]).await
+    pub async fn call(
+        &self,
+        session: &mut Session,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Reply {
+        self.call_with(
+            session,
+            endpoint,
+            form,
+            &[
+                (ORIGIN.as_str(), self.base.as_str()),
+                ("sec-fetch-site", "same-origin"),
+            ],
+        )
+        .await
     }
 
-    pub async fn call_with(&self, session: &mut Session, endpoint: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Reply {
+    pub async fn call_with(
+        &self,
+        session: &mut Session,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut req = self
             .client
             .post(self.url(&format!("/api/{endpoint}")))
@@ -252,7 +304,12 @@ impl TestApp {
     /// The latest dev-mailbox message to `to`, waiting for the worker to deliver it.
     pub async fn dev_mail(&self, to: &str) -> app::backend::db::outbox::MailboxRow {
         for _ in 0..100 {
-            if let Some(m) = app::backend::db::outbox::dev_mailbox(&self.state.db, Some(to), 1).await.unwrap().into_iter().next() {
+            if let Some(m) = app::backend::db::outbox::dev_mailbox(&self.state.db, Some(to), 1)
+                .await
+                .unwrap()
+                .into_iter()
+                .next()
+            {
                 return m;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -266,29 +323,69 @@ impl TestApp {
         let password = "violet orbit kettle 42".to_string();
         let mut s = Session::default();
         let r = self
-            .call(&mut s, "auth/register", &[("organisation", org), ("name", "李雷"), ("email", &email), ("mobile", "13800138000"), ("password", &password), ("password_confirm", &password)])
+            .call(
+                &mut s,
+                "auth/register",
+                &[
+                    ("organisation", org),
+                    ("name", "李雷"),
+                    ("email", &email),
+                    ("mobile", "13800138000"),
+                    ("password", &password),
+                    ("password_confirm", &password),
+                ],
+            )
             .await;
         assert!(r.status.is_success(), "register: {} {}", r.status, r.body);
         let mail = self.dev_mail(&email).await;
         let token = extract_token(&mail.body_text, "/verify-email?token=");
-        let r = self.call(&mut s, "auth/verify-email", &[("token", &token)]).await;
+        let r = self
+            .call(&mut s, "auth/verify-email", &[("token", &token)])
+            .await;
         assert!(r.status.is_success(), "verify: {}", r.body);
         let session = self.login(&email, &password).await;
-        Merchant { email, password, session }
+        Merchant {
+            email,
+            password,
+            session,
+        }
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Session {
         let mut s = Session::default();
-        let r = self.call(&mut s, "auth/login", &[("email", email), ("password", password)]).await;
-        assert!(r.status.is_success(), "login {email}: {} {}", r.status, r.body);
+        let r = self
+            .call(
+                &mut s,
+                "auth/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert!(
+            r.status.is_success(),
+            "login {email}: {} {}",
+            r.status,
+            r.body
+        );
         s
     }
 
     /// A staff user with a password, signed in (dev mode: no TOTP needed).
     pub async fn staff(&self, role: app::domain::roles::Role) -> (String, Session) {
-        let email = format!("{}-{}@gatehouse.test", role.as_str(), uuid::Uuid::new_v4().simple());
+        let email = format!(
+            "{}-{}@gatehouse.test",
+            role.as_str(),
+            uuid::Uuid::new_v4().simple()
+        );
         let password = "staff kettle orbit violet 7";
-        server::cli::create_user(&self.state, &email, role, "Staff", Some(password.to_string())).await.unwrap();
+        server::cli::create_user(
+            &self.state,
+            &email,
+            role,
+            "Staff",
+            Some(password.to_string()),
+        )
+        .await
+        .unwrap();
         let s = self.login(&email, password).await;
         (email, s)
     }
@@ -302,7 +399,10 @@ pub struct Merchant {
 
 /// The token after `marker` in a mail body (up to whitespace).
 pub fn extract_token(body: &str, marker: &str) -> String {
-    let start = body.find(marker).unwrap_or_else(|| panic!("no {marker} in:\n{body}")) + marker.len();
+    let start = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in:\n{body}"))
+        + marker.len();
     body[start..].split_whitespace().next().unwrap().to_string()
 }
 
@@ -314,30 +414,60 @@ pub struct PrivatePostgres {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl PrivatePostgres {
     pub fn start() -> Self {
         let port = free_port();
-        let dir = PathBuf::from(format!("/var/tmp/gh-test-pg-{}", uuid::Uuid::new_v4().simple()));
-        let out = Command::new(repo_root().join(".ci/pg.sh")).arg("start").arg(&dir).arg(port.to_string()).env("PG_FSYNC", "off").output().unwrap();
-        assert!(out.status.success(), "pg.sh start: {}", String::from_utf8_lossy(&out.stderr));
+        let dir = PathBuf::from(format!(
+            "/var/tmp/gh-test-pg-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let out = Command::new(repo_root().join(".ci/pg.sh"))
+            .arg("start")
+            .arg(&dir)
+            .arg(port.to_string())
+            .env("PG_FSYNC", "off")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg.sh start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let base = String::from_utf8(out.stdout).unwrap().trim().to_string();
         Self { dir, port, base }
     }
 
     pub fn restart(&self) {
-        let out = Command::new(repo_root().join(".ci/pg.sh")).arg("start").arg(&self.dir).arg(self.port.to_string()).env("PG_FSYNC", "off").output().unwrap();
+        let out = Command::new(repo_root().join(".ci/pg.sh"))
+            .arg("start")
+            .arg(&self.dir)
+            .arg(self.port.to_string())
+            .env("PG_FSYNC", "off")
+            .output()
+            .unwrap();
         assert!(out.status.success());
     }
 
     pub fn stop(&self) {
-        let out = Command::new(repo_root().join(".ci/pg.sh")).arg("stop").arg(&self.dir).output().unwrap();
+        let out = Command::new(repo_root().join(".ci/pg.sh"))
+            .arg("stop")
+            .arg(&self.dir)
+            .output()
+            .unwrap();
         assert!(out.status.success());
     }
 }
@@ -361,5 +491,10 @@ impl Drop for ChildGuard {
 }
 
 pub fn spawn_quiet(cmd: &mut Command) -> ChildGuard {
-    ChildGuard(cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn"))
+    ChildGuard(
+        cmd.stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    )
 }

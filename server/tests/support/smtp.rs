@@ -23,8 +23,13 @@ pub struct Received {
 impl SmtpServer {
     /// Starts aiosmtpd on a free port with a fresh maildir.
     pub async fn start() -> Self {
-        let maildir = std::env::temp_dir().join(format!("gh-mail-{}", uuid::Uuid::new_v4().simple()));
-        let mut s = SmtpServer { port: free_port(), maildir, child: None };
+        let maildir =
+            std::env::temp_dir().join(format!("gh-mail-{}", uuid::Uuid::new_v4().simple()));
+        let mut s = SmtpServer {
+            port: free_port(),
+            maildir,
+            child: None,
+        };
         s.resume().await;
         s
     }
@@ -40,7 +45,10 @@ impl SmtpServer {
         );
         self.child = Some(child);
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -56,12 +64,21 @@ impl SmtpServer {
     pub fn messages(&self) -> Vec<Received> {
         let mut out = Vec::new();
         for sub in ["new", "cur"] {
-            let Ok(entries) = std::fs::read_dir(self.maildir.join(sub)) else { continue };
+            let Ok(entries) = std::fs::read_dir(self.maildir.join(sub)) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let raw = std::fs::read(e.path()).unwrap();
-                let msg = mail_parser::MessageParser::default().parse(&raw).expect("a MIME message");
+                let msg = mail_parser::MessageParser::default()
+                    .parse(&raw)
+                    .expect("a MIME message");
                 out.push(Received {
-                    to: msg.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_string(),
+                    to: msg
+                        .to()
+                        .and_then(|a| a.first())
+                        .and_then(|a| a.address())
+                        .unwrap_or_default()
+                        .to_string(),
                     subject: msg.subject().unwrap_or_default().to_string(),
                     message_id: msg.message_id().unwrap_or_default().to_string(),
                     body: msg.body_text(0).map(|b| b.to_string()).unwrap_or_default(),

@@ -7,5 +7,8 @@ pub mod users;
 
 /// Readiness probe.
 pub async fn ping(db: &sqlx::PgPool) -> Result<(), sqlx::Error> {
-    sqlx::query!("SELECT 1 AS one").fetch_one(db).await.map(|_| ())
+    sqlx::query!("SELECT 1 AS one")
+        .fetch_one(db)
+        .await
+        .map(|_| ())
 }

@@ -71,9 +71,12 @@ pub async fn load(db: &PgPool, id_hash: &[u8]) -> Result<Option<SessionUserRow>,
 
 /// Extends the idle window; called at most once a minute per session.
 pub async fn touch(db: &PgPool, id_hash: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1", id_hash)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1",
+        id_hash
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -85,7 +88,11 @@ pub async fn delete(conn: &mut PgConnection, id_hash: &[u8]) -> Result<(), sqlx:
 }
 
 /// Ends every session of the user (except `keep`, when given). Returns how many ended.
-pub async fn delete_for_user(conn: &mut PgConnection, user_id: Uuid, keep: Option<&[u8]>) -> Result<u64, sqlx::Error> {
+pub async fn delete_for_user(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    keep: Option<&[u8]>,
+) -> Result<u64, sqlx::Error> {
     let r = sqlx::query!(
         "DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR id_hash <> $2)",
         user_id,
@@ -130,7 +137,10 @@ pub async fn purge_expired(db: &PgPool) -> Result<u64, sqlx::Error> {
 // --- login throttling ----------------------------------------------------------------------
 
 /// The latest time any of `keys` is blocked until, if in the future.
-pub async fn blocked_until(db: &PgPool, keys: &[String]) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+pub async fn blocked_until(
+    db: &PgPool,
+    keys: &[String],
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT max(blocked_until) FROM login_throttle WHERE key = ANY($1) AND blocked_until > now()",
         keys
@@ -174,7 +184,12 @@ pub async fn clear(db: &PgPool, keys: &[String]) -> Result<(), sqlx::Error> {
 }
 
 /// Counts a hit on `key` in a fixed window; true while at most `max` hits happened in it.
-pub async fn rate_limit_hit(db: &PgPool, key: &str, window_secs: i64, max: i32) -> Result<bool, sqlx::Error> {
+pub async fn rate_limit_hit(
+    db: &PgPool,
+    key: &str,
+    window_secs: i64,
+    max: i32,
+) -> Result<bool, sqlx::Error> {
     let hits = sqlx::query_scalar!(
         "INSERT INTO rate_limits (key, window_end, hits) VALUES ($1, now() + make_interval(secs => $2), 1)
          ON CONFLICT (key) DO UPDATE SET
@@ -192,10 +207,18 @@ pub async fn rate_limit_hit(db: &PgPool, key: &str, window_secs: i64, max: i32) 
 
 // --- one-time messages ------------------------------------------------------------------------
 
-pub async fn set_flash(conn: &mut PgConnection, id_hash: &[u8], payload: &[u8]) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE sessions SET flash = $2 WHERE id_hash = $1", id_hash, payload)
-        .execute(conn)
-        .await?;
+pub async fn set_flash(
+    conn: &mut PgConnection,
+    id_hash: &[u8],
+    payload: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE sessions SET flash = $2 WHERE id_hash = $1",
+        id_hash,
+        payload
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

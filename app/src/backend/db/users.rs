@@ -33,9 +33,12 @@ pub struct NewUser<'a> {
 }
 
 pub async fn insert_organisation(conn: &mut PgConnection, name: &str) -> Result<Uuid, sqlx::Error> {
-    sqlx::query_scalar!("INSERT INTO organisations (name) VALUES ($1) RETURNING id", name)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar!(
+        "INSERT INTO organisations (name) VALUES ($1) RETURNING id",
+        name
+    )
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn organisation_name(db: &PgPool, id: Uuid) -> Result<Option<String>, sqlx::Error> {
@@ -89,7 +92,11 @@ pub async fn by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<UserRow>,
     .await
 }
 
-pub async fn set_password(conn: &mut PgConnection, id: Uuid, hash: &str) -> Result<(), sqlx::Error> {
+pub async fn set_password(
+    conn: &mut PgConnection,
+    id: Uuid,
+    hash: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE users SET password_hash = $2, password_changed_at = now(), updated_at = now() WHERE id = $1",
         id,
@@ -121,7 +128,11 @@ pub async fn set_role(conn: &mut PgConnection, id: Uuid, role: &str) -> Result<b
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_disabled(conn: &mut PgConnection, id: Uuid, disabled: bool) -> Result<bool, sqlx::Error> {
+pub async fn set_disabled(
+    conn: &mut PgConnection,
+    id: Uuid,
+    disabled: bool,
+) -> Result<bool, sqlx::Error> {
     let r = sqlx::query!(
         "UPDATE users SET disabled_at = CASE WHEN $2 THEN COALESCE(disabled_at, now()) ELSE NULL END, updated_at = now()
          WHERE id = $1",
@@ -141,9 +152,11 @@ pub async fn set_lang(db: &PgPool, id: Uuid, lang: &str) -> Result<(), sqlx::Err
 }
 
 pub async fn count_active_admins(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM users WHERE role = 'admin' AND disabled_at IS NULL"#)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM users WHERE role = 'admin' AND disabled_at IS NULL"#
+    )
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn count_all(db: &PgPool) -> Result<i64, sqlx::Error> {
@@ -176,7 +189,10 @@ pub async fn list_staff(db: &PgPool) -> Result<Vec<UserListRow>, sqlx::Error> {
     .await
 }
 
-pub async fn list_organisation(db: &PgPool, organisation_id: Uuid) -> Result<Vec<UserListRow>, sqlx::Error> {
+pub async fn list_organisation(
+    db: &PgPool,
+    organisation_id: Uuid,
+) -> Result<Vec<UserListRow>, sqlx::Error> {
     sqlx::query_as!(
         UserListRow,
         r#"SELECT id, email, name, role, email_verified_at, disabled_at, totp_enabled_at,
@@ -191,7 +207,11 @@ pub async fn list_organisation(db: &PgPool, organisation_id: Uuid) -> Result<Vec
 // --- TOTP ---------------------------------------------------------------------------------
 
 /// Stores a new (not yet confirmed) secret; enrolment is confirmed by `enable_totp`.
-pub async fn set_totp_secret(conn: &mut PgConnection, id: Uuid, secret_enc: &[u8]) -> Result<(), sqlx::Error> {
+pub async fn set_totp_secret(
+    conn: &mut PgConnection,
+    id: Uuid,
+    secret_enc: &[u8],
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE users SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL, updated_at = now() WHERE id = $1",
         id,
@@ -203,14 +223,21 @@ pub async fn set_totp_secret(conn: &mut PgConnection, id: Uuid, secret_enc: &[u8
 }
 
 pub async fn enable_totp(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE users SET totp_enabled_at = now(), updated_at = now() WHERE id = $1", id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET totp_enabled_at = now(), updated_at = now() WHERE id = $1",
+        id
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Records `step` as used; false if it (or a later one) was used already, so a code works once.
-pub async fn claim_totp_step(conn: &mut PgConnection, id: Uuid, step: i64) -> Result<bool, sqlx::Error> {
+pub async fn claim_totp_step(
+    conn: &mut PgConnection,
+    id: Uuid,
+    step: i64,
+) -> Result<bool, sqlx::Error> {
     let r = sqlx::query!(
         "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)",
         id,
@@ -221,7 +248,11 @@ pub async fn claim_totp_step(conn: &mut PgConnection, id: Uuid, step: i64) -> Re
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn replace_recovery_codes(conn: &mut PgConnection, id: Uuid, hashes: &[Vec<u8>]) -> Result<(), sqlx::Error> {
+pub async fn replace_recovery_codes(
+    conn: &mut PgConnection,
+    id: Uuid,
+    hashes: &[Vec<u8>],
+) -> Result<(), sqlx::Error> {
     sqlx::query!("DELETE FROM recovery_codes WHERE user_id = $1", id)
         .execute(&mut *conn)
         .await?;
@@ -235,7 +266,11 @@ pub async fn replace_recovery_codes(conn: &mut PgConnection, id: Uuid, hashes: &
     Ok(())
 }
 
-pub async fn use_recovery_code(conn: &mut PgConnection, id: Uuid, hash: &[u8]) -> Result<bool, sqlx::Error> {
+pub async fn use_recovery_code(
+    conn: &mut PgConnection,
+    id: Uuid,
+    hash: &[u8],
+) -> Result<bool, sqlx::Error> {
     let r = sqlx::query!(
         "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
         id,
@@ -285,7 +320,11 @@ pub async fn insert_token(
 }
 
 /// Uses the token once: the user it belongs to, or None if unknown, used or expired.
-pub async fn consume_token(conn: &mut PgConnection, hash: &[u8], purpose: &str) -> Result<Option<Uuid>, sqlx::Error> {
+pub async fn consume_token(
+    conn: &mut PgConnection,
+    hash: &[u8],
+    purpose: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar!(
         "UPDATE user_tokens SET used_at = now()
          WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()

@@ -19,23 +19,43 @@ pub struct DemoLogin {
 
 pub const DEMO_ACCOUNTS: [(Role, &str, &str); 5] = [
     (Role::Admin, "admin@gatehouse.test", "Demo Admin 管理员"),
-    (Role::Reviewer, "reviewer@gatehouse.test", "Demo Reviewer 审核员"),
-    (Role::ComplianceLead, "lead@gatehouse.test", "Demo Lead 合规主管"),
-    (Role::AccountManager, "am@gatehouse.test", "Demo Account Manager 客户经理"),
+    (
+        Role::Reviewer,
+        "reviewer@gatehouse.test",
+        "Demo Reviewer 审核员",
+    ),
+    (
+        Role::ComplianceLead,
+        "lead@gatehouse.test",
+        "Demo Lead 合规主管",
+    ),
+    (
+        Role::AccountManager,
+        "am@gatehouse.test",
+        "Demo Account Manager 客户经理",
+    ),
     (Role::Merchant, "merchant@demo-merchant.test", "李雷 Li Lei"),
 ];
 
 /// Creates the demo accounts that do not exist yet; idempotent.
 pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, AppError> {
-    assert!(!state.settings.is_production(), "demo data is never seeded in production");
-    let hash = crypto::hash_password_blocking(DEMO_PASSWORD.to_string()).await.map_err(AppError::internal)?;
+    assert!(
+        !state.settings.is_production(),
+        "demo data is never seeded in production"
+    );
+    let hash = crypto::hash_password_blocking(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(AppError::internal)?;
     let mut tx = state.db.begin().await?;
     for (role, email, name) in DEMO_ACCOUNTS {
         if db::users::by_email(&state.db, email).await?.is_some() {
             continue;
         }
         let organisation_id = if role == Role::Merchant {
-            Some(db::users::insert_organisation(&mut tx, "演示商贸有限公司 Demo Trading Co., Ltd.").await?)
+            Some(
+                db::users::insert_organisation(&mut tx, "演示商贸有限公司 Demo Trading Co., Ltd.")
+                    .await?,
+            )
         } else {
             None
         };
@@ -50,9 +70,25 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, AppError> {
             verified: true,
         };
         if let Some(id) = db::users::insert(&mut tx, &new).await? {
-            audit::append(&mut tx, &Actor::system("demo-seed"), Event { action: "user.created", object_type: "user", object_id: id.to_string(), details: json!({"email": email, "role": role.as_str(), "demo": true}) }).await?;
+            audit::append(
+                &mut tx,
+                &Actor::system("demo-seed"),
+                Event {
+                    action: "user.created",
+                    object_type: "user",
+                    object_id: id.to_string(),
+                    details: json!({"email": email, "role": role.as_str(), "demo": true}),
+                },
+            )
+            .await?;
         }
     }
     tx.commit().await?;
-    Ok(DEMO_ACCOUNTS.iter().map(|(role, email, _)| DemoLogin { role: *role, email: email.to_string() }).collect())
+    Ok(DEMO_ACCOUNTS
+        .iter()
+        .map(|(role, email, _)| DemoLogin {
+            role: *role,
+            email: email.to_string(),
+        })
+        .collect())
 }

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# `make bench`: builds the release site and measures it on loopback, printing a table.
+#   start to ready, idle RSS, hydrate wasm size, requests/s and latency (wrk, 32 connections)
+# Load goes only to 127.0.0.1 and is bounded in time (BENCH_SECONDS, default 10 s per run).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+cache=${GATEHOUSE_CACHE:-$HOME/.cache/gatehouse}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target}
+export PATH="$cache/tools/bin:$cache/node/node_modules/.bin:$PATH"
+export SQLX_OFFLINE=true
+secs=${BENCH_SECONDS:-10}
+
+.ci/tools.sh bench
+command -v brotli >/dev/null || { sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd=sudo; DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq brotli >/dev/null; }
+
+echo "building the release site…" >&2
+cargo leptos build --release >&2
+
+work=$(mktemp -d /var/tmp/gatehouse-bench.XXXXXX)
+chmod 755 "$work"
+app_pid=""
+cleanup() {
+  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  .ci/pg.sh stop "$work/pg" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+read -r pg_port app_port < <(python3 .ci/freeport.py 2)
+pg_base=$(PG_FSYNC=off .ci/pg.sh start "$work/pg" "$pg_port")
+psql "$pg_base/postgres" -qc "CREATE DATABASE bench" >/dev/null
+
+export DATABASE_URL="$pg_base/bench"
+export GATEHOUSE_BIND="127.0.0.1:$app_port"
+export GATEHOUSE_STORAGE_PATH="$work/files"
+export LEPTOS_SITE_ROOT="$here/target/site"
+export LEPTOS_ENV=PROD
+export RUST_LOG=warn
+bin="$CARGO_TARGET_DIR/release/gatehouse"
+url="http://127.0.0.1:$app_port"
+
+# Migrations once, so start-up measures a normal restart.
+"$bin" migrate >/dev/null
+
+start_app() {
+  "$bin" serve >"$work/app.log" 2>&1 &
+  app_pid=$!
+}
+stop_app() {
+  kill "$app_pid" 2>/dev/null || true
+  wait "$app_pid" 2>/dev/null || true
+  app_pid=""
+}
+
+# Start to ready: process launch until /readyz answers 200, best of 5 (median reported).
+ready_ms=()
+for _ in 1 2 3 4 5; do
+  t0=$(date +%s%N)
+  start_app
+  until curl -fs -o /dev/null "$url/readyz"; do sleep 0.005; done
+  t1=$(date +%s%N)
+  ready_ms+=($(( (t1 - t0) / 1000000 )))
+  stop_app
+done
+ready_median=$(printf '%s\n' "${ready_ms[@]}" | sort -n | sed -n 3p)
+
+start_app
+until curl -fs -o /dev/null "$url/readyz"; do sleep 0.01; done
+for _ in $(seq 1 20); do curl -fs -o /dev/null "$url/"; done
+sleep 2
+idle_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$app_pid/status")
+
+wasm="$here/target/site/pkg/gatehouse.wasm"
+wasm_raw=$(stat -c %s "$wasm")
+wasm_gz=$(gzip -9 -c "$wasm" | wc -c)
+wasm_br=$(brotli -q 11 -c "$wasm" | wc -c)
+
+# wrk: requests/s, p50 and p99 latency.
+wrk_row() {
+  local name=$1 path=$2
+  local out
+  out=$(wrk -t2 -c32 -d"${secs}s" --latency "$url$path")
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  printf '| %s | %s req/s | p50 %s | p99 %s |\n' "$name" "$rps" "$p50" "$p99"
+}
+
+echo
+echo "## Gatehouse benchmarks ($(date -u +%Y-%m-%d), $(nproc) cores, release build)"
+echo
+echo "| measure | value | target |"
+echo "|---|---|---|"
+printf '| start to ready (median of 5) | %s ms | ≤ 1000 ms |\n' "$ready_median"
+printf '| idle RSS | %s MB | ≤ 60 MB |\n' "$(awk "BEGIN {printf \"%.1f\", $idle_rss_kb/1024}")"
+printf '| hydrate wasm raw | %s KB | |\n' "$((wasm_raw / 1024))"
+printf '| hydrate wasm gzip -9 | %s KB | |\n' "$((wasm_gz / 1024))"
+printf '| hydrate wasm brotli -q 11 | %s KB | ≤ 400 KB |\n' "$((wasm_br / 1024))"
+echo
+echo "| HTTP, 32 connections, ${secs} s (wrk -t2) | throughput | latency | |"
+echo "|---|---|---|---|"
+wrk_row "GET / (SSR landing page)" "/"
+wrk_row "GET /pkg/gatehouse.css (static asset)" "/pkg/gatehouse.css"

@@ -1,0 +1,348 @@
+//! The authorisation matrix: every server function and page, called as anonymous, as a
+//! merchant, as a merchant of another organisation and as each staff role. Exactly the
+//! allowed callers get through; the others get 401 (anonymous), 403 (wrong role) or 404
+//! (another organisation's object). A server function missing from the table fails the test.
+
+mod support;
+
+use std::collections::{BTreeSet, HashMap};
+
+use app::backend::auth;
+use app::backend::request::RequestCtx;
+use app::domain::roles::Role;
+use support::{Session, TestApp};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Who {
+    Anonymous,
+    Merchant,
+    OtherMerchant,
+    Reviewer,
+    Lead,
+    AccountManager,
+    Admin,
+}
+
+use Who::*;
+
+const EVERYONE: &[Who] = &[
+    Anonymous,
+    Merchant,
+    OtherMerchant,
+    Reviewer,
+    Lead,
+    AccountManager,
+    Admin,
+];
+const SIGNED_IN: &[Who] = &[
+    Merchant,
+    OtherMerchant,
+    Reviewer,
+    Lead,
+    AccountManager,
+    Admin,
+];
+const MERCHANTS: &[Who] = &[Merchant, OtherMerchant];
+const ADMIN: &[Who] = &[Admin];
+
+/// Objects the calls refer to.
+struct Fixture {
+    staff_user: Uuid,
+}
+
+struct Case {
+    endpoint: &'static str,
+    args: fn(&Fixture) -> Vec<(&'static str, String)>,
+    allowed: &'static [Who],
+}
+
+fn none(_: &Fixture) -> Vec<(&'static str, String)> {
+    vec![]
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        // Public entry points: anyone (bad input is a 422/404, never a 401/403).
+        Case {
+            endpoint: "auth/session",
+            args: none,
+            allowed: EVERYONE,
+        },
+        Case {
+            endpoint: "auth/register",
+            args: none,
+            allowed: EVERYONE,
+        },
+        Case {
+            endpoint: "auth/verify-email",
+            args: |_| vec![("token", "nope".into())],
+            allowed: EVERYONE,
+        },
+        Case {
+            endpoint: "auth/login",
+            args: |_| vec![("email", "x@example.com".into()), ("password", "y".into())],
+            allowed: EVERYONE,
+        },
+        Case {
+            endpoint: "auth/logout",
+            args: none,
+            allowed: EVERYONE,
+        },
+        Case {
+            endpoint: "auth/forgot-password",
+            args: |_| vec![("email", "x@example.com".into())],
+            allowed: EVERYONE,
+        },
+        Case {
+            endpoint: "auth/link-status",
+            args: |_| vec![("token", "x".into()), ("purpose", "reset_password".into())],
+            allowed: EVERYONE,
+        },
+        Case {
+            endpoint: "auth/reset-password",
+            args: |_| {
+                vec![
+                    ("token", "x".into()),
+                    ("purpose", "reset_password".into()),
+                    ("password", "p".into()),
+                    ("password_confirm", "p".into()),
+                ]
+            },
+            allowed: EVERYONE,
+        },
+        // A session of one's own.
+        Case {
+            endpoint: "auth/resend-verification",
+            args: none,
+            allowed: SIGNED_IN,
+        },
+        Case {
+            endpoint: "auth/mfa",
+            args: |_| vec![("code", "123456".into())],
+            allowed: SIGNED_IN,
+        },
+        Case {
+            endpoint: "account/overview",
+            args: none,
+            allowed: SIGNED_IN,
+        },
+        Case {
+            endpoint: "account/change-password",
+            args: |_| {
+                vec![
+                    ("current_password", "x".into()),
+                    ("new_password", "y".into()),
+                    ("new_password_confirm", "y".into()),
+                ]
+            },
+            allowed: SIGNED_IN,
+        },
+        Case {
+            endpoint: "account/logout-everywhere",
+            args: none,
+            allowed: SIGNED_IN,
+        },
+        Case {
+            endpoint: "account/mfa-begin",
+            args: none,
+            allowed: SIGNED_IN,
+        },
+        Case {
+            endpoint: "account/mfa-confirm",
+            args: |_| vec![("code", "000000".into())],
+            allowed: SIGNED_IN,
+        },
+        Case {
+            endpoint: "account/recovery-codes",
+            args: none,
+            allowed: SIGNED_IN,
+        },
+        Case {
+            endpoint: "account/invite",
+            args: |_| vec![("email", "".into()), ("name", "".into())],
+            allowed: MERCHANTS,
+        },
+        // Administration.
+        Case {
+            endpoint: "admin/users",
+            args: none,
+            allowed: ADMIN,
+        },
+        Case {
+            endpoint: "admin/invite",
+            args: |_| {
+                vec![
+                    ("email", "".into()),
+                    ("name", "".into()),
+                    ("role", "reviewer".into()),
+                ]
+            },
+            allowed: ADMIN,
+        },
+        Case {
+            endpoint: "admin/change-role",
+            args: |f| {
+                vec![
+                    ("user_id", f.staff_user.to_string()),
+                    ("role", "reviewer".into()),
+                ]
+            },
+            allowed: ADMIN,
+        },
+        Case {
+            endpoint: "admin/set-disabled",
+            args: |f| {
+                vec![
+                    ("user_id", f.staff_user.to_string()),
+                    ("disabled", "false".into()),
+                ]
+            },
+            allowed: ADMIN,
+        },
+        Case {
+            endpoint: "admin/mailbox",
+            args: none,
+            allowed: ADMIN,
+        },
+        Case {
+            endpoint: "admin/send-test-mail",
+            args: |_| vec![("email", "".into())],
+            allowed: ADMIN,
+        },
+    ]
+}
+
+/// Pages: who sees them (others are sent to log in, or get 403).
+fn pages() -> Vec<(&'static str, &'static [Who])> {
+    vec![
+        ("/", EVERYONE),
+        ("/login", EVERYONE),
+        ("/register", EVERYONE),
+        ("/forgot-password", EVERYONE),
+        ("/account", SIGNED_IN),
+        ("/admin/users", ADMIN),
+        ("/admin/mailbox", ADMIN),
+    ]
+}
+
+struct Callers {
+    ids: HashMap<Who, (Uuid, Role)>,
+}
+
+impl Callers {
+    async fn new(app: &TestApp) -> Self {
+        let mut ids = HashMap::new();
+        let a = app.register_merchant("甲公司").await;
+        let b = app.register_merchant("乙公司").await;
+        for (who, email) in [(Merchant, a.email), (OtherMerchant, b.email)] {
+            let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&app.state.db)
+                .await
+                .unwrap();
+            ids.insert(who, (id, Role::Merchant));
+        }
+        for (who, role) in [
+            (Reviewer, Role::Reviewer),
+            (Lead, Role::ComplianceLead),
+            (AccountManager, Role::AccountManager),
+            (Admin, Role::Admin),
+        ] {
+            let (email, _) = app.staff(role).await;
+            let id: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&app.state.db)
+                .await
+                .unwrap();
+            ids.insert(who, (id, role));
+        }
+        Self { ids }
+    }
+
+    /// A fresh session for the caller (calls may end sessions, so one per call).
+    async fn session(&self, app: &TestApp, who: Who) -> Session {
+        let mut s = Session::default();
+        if let Some((id, role)) = self.ids.get(&who) {
+            let mut conn = app.state.db.acquire().await.unwrap();
+            let token = auth::start_session(&mut conn, &RequestCtx::background(), *id, *role, true)
+                .await
+                .unwrap();
+            s.cookies.insert("__Host-gh_session".into(), token);
+        }
+        s
+    }
+}
+
+#[tokio::test]
+async fn authorisation_matrix() {
+    let app = TestApp::spawn().await;
+    let callers = Callers::new(&app).await;
+    let (staff_email, _) = app.staff(Role::Reviewer).await;
+    let staff_user: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(staff_email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let fixture = Fixture { staff_user };
+
+    // Every server function is in the table.
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.trim_start_matches("/api/").to_string())
+        .collect();
+    let covered: BTreeSet<String> = cases().iter().map(|c| c.endpoint.to_string()).collect();
+    let missing: Vec<_> = registered.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "server functions missing from the matrix: {missing:?}"
+    );
+
+    let mut failures = Vec::new();
+    for case in cases() {
+        for &who in EVERYONE {
+            let mut s = callers.session(&app, who).await;
+            let args = (case.args)(&fixture);
+            let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = app.call(&mut s, case.endpoint, &form).await;
+            let code = r.status.as_u16();
+            let allowed = case.allowed.contains(&who);
+            let ok = if allowed {
+                code != 401 && code != 403
+            } else if who == Anonymous {
+                code == 401
+            } else {
+                code == 403 || code == 404
+            };
+            if !ok {
+                failures.push(format!(
+                    "{} as {who:?}: {code} (allowed: {allowed}) {}",
+                    case.endpoint,
+                    r.body.chars().take(120).collect::<String>()
+                ));
+            }
+        }
+    }
+    for (path, allowed) in pages() {
+        for &who in EVERYONE {
+            let mut s = callers.session(&app, who).await;
+            let r = app.get(&mut s, path).await;
+            let code = r.status.as_u16();
+            let ok = if allowed.contains(&who) {
+                code == 200
+            } else if who == Anonymous {
+                code == 303 && r.location().is_some_and(|l| l.starts_with("/login?next="))
+            } else {
+                code == 403
+            };
+            if !ok {
+                failures.push(format!("GET {path} as {who:?}: {code}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorisation matrix failures:\n{}",
+        failures.join("\n")
+    );
+    app.stop().await;
+}
