@@ -31,7 +31,7 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "js", use: { javaScriptEnabled: true } },
+    { name: "js", use: { javaScriptEnabled: true }, grepInvert: /@nojs-only/ },
     // Forms must work before (and without) hydration.
     { name: "nojs", use: { javaScriptEnabled: false }, grepInvert: /@js-only/ },
   ],

@@ -20,7 +20,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::{Footer, Header, SessionResource};
 use crate::i18n::*;
-use crate::pages::{account, admin, auth, home, not_found};
+use crate::pages::{account, admin, auth, home, not_found, portal};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -76,6 +76,10 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/set-password") view=|| view! { <auth::ResetPasswordPage purpose="set_password"/> } ssr=SsrMode::Async/>
                             <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                             <Route path=path!("/account/mfa") view=account::MfaSetupPage ssr=SsrMode::Async/>
+                            <Route path=path!("/portal") view=portal::PortalPage ssr=SsrMode::Async/>
+                            <Route path=path!("/portal/application") view=portal::ApplicationIndexPage ssr=SsrMode::Async/>
+                            <Route path=path!("/portal/application/:section") view=portal::SectionPage ssr=SsrMode::Async/>
+                            <Route path=path!("/portal/documents") view=portal::DocumentsPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/users") view=admin::UsersPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/mailbox") view=admin::MailboxPage ssr=SsrMode::Async/>
                         </Routes>

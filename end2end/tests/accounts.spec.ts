@@ -39,9 +39,13 @@ test("a merchant registers, verifies by the emailed link, logs in and out", asyn
   await page.getByLabel("邮箱").fill(email);
   await page.getByLabel("密码").fill(PASSWORD);
   await page.getByRole("button", { name: "登录" }).last().click();
-  await expect(page).toHaveURL(/\/account$/);
+  // A merchant lands on the portal, with a draft application waiting.
+  await expect(page).toHaveURL(/\/portal$/);
+  await expect(page.locator('[data-state="draft"]').first()).toBeVisible();
+  await page.goto("/account");
   await expect(page.getByRole("heading", { name: "我的账户" })).toBeVisible();
   await expect(page.getByText("杭州端到端测试有限公司")).toBeVisible();
+  if (javaScriptEnabled) await hydrated(page);
 
   await page.getByRole("button", { name: "退出", exact: true }).click();
   await expect(page.getByText("您已退出登录。")).toBeVisible();

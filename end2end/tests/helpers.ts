@@ -86,3 +86,31 @@ export function totp(secretBase32: string, stepOffset = 0): string {
 export async function hydrated(page: Page) {
   await page.waitForFunction(() => (window as any).__gatehouse_hydrated === true, null, { timeout: 20_000 });
 }
+
+/** A synthetic 统一社会信用代码 with valid check characters (never a real one). */
+export function syntheticUscc(seed: number): string {
+  const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  const orgWeights = [3, 7, 9, 10, 5, 8, 4, 2];
+  const usccWeights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  const body = String(10_000_000 + (seed % 89_999_999)).slice(0, 8);
+  const sum = [...body].reduce((s, c, i) => s + Number(c) * orgWeights[i], 0);
+  const oc = 11 - (sum % 11);
+  const orgCheck = oc === 10 ? "X" : oc === 11 ? "0" : String(oc);
+  const first17 = "91330106" + body + orgCheck;
+  const total = [...first17].reduce((s, c, i) => s + alphabet.indexOf(c) * usccWeights[i], 0);
+  return first17 + alphabet[(31 - (total % 31)) % 31];
+}
+
+/** A synthetic 居民身份证 number for a birth date (YYYYMMDD) with a valid check digit. */
+export function syntheticResidentId(birth: string, seq: number): string {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const first17 = "330106" + birth + String(seq % 1000).padStart(3, "0");
+  const sum = [...first17].reduce((s, c, i) => s + Number(c) * w[i], 0);
+  return first17 + "10X98765432"[sum % 11];
+}
+
+/** A tiny valid PNG (1×1, white). */
+export const PNG_1x1 = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC",
+  "base64",
+);

@@ -14,11 +14,13 @@ use app::backend::state::AppState;
 use app::backend::storage::Storage;
 use app::domain::access::{page_access, PageAccess};
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{ConnectInfo, FromRef, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::*;
@@ -112,7 +114,16 @@ pub fn router(state: AppState, metrics: Metrics) -> Router {
         .route("/readyz", get(routes::health::readyz))
         .route("/metrics", get(routes::metrics::handler))
         .route("/lang/{code}", get(routes::lang::switch))
-        .route("/files/{*key}", get(routes::files::signed_download));
+        .route("/files/{*key}", get(routes::files::signed_download))
+        .route("/documents/{id}", get(routes::documents::view))
+        .route(
+            "/portal/documents/upload",
+            post(routes::documents::upload)
+                // The stream is limited exactly while it is stored; this only bounds the form around it.
+                .layer(DefaultBodyLimit::max(
+                    state.settings.upload_limit_bytes as usize + 1024 * 1024,
+                )),
+        );
     routes::assets::mount(router, &site_root)
         .leptos_routes_with_context(&server_state, routes, additional_context, {
             let o = leptos_options.clone();
@@ -164,6 +175,10 @@ pub async fn spawn(state: AppState, listener: tokio::net::TcpListener) -> anyhow
     let worker = tokio::spawn(crate::worker::run(state.clone(), shutdown.clone()));
     let stop = shutdown.clone();
     let handle = tokio::spawn(async move {
+        // Without TCP_NODELAY a response written in two segments waits for a delayed ACK (40 ms).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -218,7 +233,9 @@ async fn security_headers(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::X_FRAME_OPTIONS) {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),

@@ -12,6 +12,26 @@ const BATCH: i64 = 20;
 /// A claimed message is someone else's to retry if we have not finished within this.
 const LEASE_SECS: f64 = 120.0;
 const POLL: Duration = Duration::from_secs(5);
+const HOUSEKEEPING: Duration = Duration::from_secs(10 * 60);
+/// An object without a row is an orphan only once its upload has surely finished or failed.
+const ORPHAN_AGE_MINUTES: i64 = 60;
+
+/// Periodic clean-up: orphaned document objects, expired sessions.
+pub async fn housekeeping(state: &AppState) {
+    match app::backend::services::documents::reconcile_orphans(
+        state,
+        chrono::Duration::minutes(ORPHAN_AGE_MINUTES),
+    )
+    .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(removed = n, "reconciler removed orphaned objects"),
+        Err(e) => tracing::warn!(error = %e, "reconciler failed"),
+    }
+    if let Err(e) = app::backend::db::sessions::purge_expired(&state.db).await {
+        tracing::warn!(error = %e, "session purge failed");
+    }
+}
 
 /// Seconds before attempt `n + 1` after `n` failures: 2, 4, 8 … capped at 15 minutes.
 pub fn backoff_secs(attempts: i32) -> f64 {
@@ -33,9 +53,14 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             None
         }
     };
+    let mut last_housekeeping: Option<std::time::Instant> = None;
     loop {
         if let Err(e) = deliver_due(&state).await {
             tracing::warn!(error = %e, "outbox worker: delivery round failed");
+        }
+        if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING) {
+            last_housekeeping = Some(std::time::Instant::now());
+            housekeeping(&state).await;
         }
         let notified = async {
             match listener.as_mut() {

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod portal;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -33,6 +33,10 @@ fn NavLinks(session: SessionView) -> impl IntoView {
     let ready = session.mfa_passed && session.email_verified;
     let mut links: Vec<(&'static str, &'static str)> = Vec::new();
     if ready {
+        if role.can(Permission::OwnApplicationEdit) {
+            links.push(("/portal", t_string!(i18n, nav.portal)));
+            links.push(("/portal/documents", t_string!(i18n, portal.documents_title)));
+        }
         if role.can(Permission::UsersManage) {
             links.push(("/admin/users", t_string!(i18n, nav.users)));
         }

@@ -1,5 +1,8 @@
 //! Reusable views.
 
 pub mod form;
+pub mod labels;
 pub mod layout;
+pub mod section_form;
 pub mod time;
+pub mod uploader;

@@ -30,6 +30,7 @@ pub fn page_access(path: &str) -> PageAccess {
             PageAccess::Requires(Permission::UsersManage)
         }
         _ if under("/admin/mailbox") => PageAccess::Requires(Permission::MailboxView),
+        _ if under("/portal") => PageAccess::Requires(Permission::OwnApplicationEdit),
         _ if under("/account") => PageAccess::SignedIn,
         _ => PageAccess::Public,
     }
@@ -38,6 +39,7 @@ pub fn page_access(path: &str) -> PageAccess {
 /// Where a user lands after login when no `next` was asked for.
 pub fn home_for(role: Role) -> &'static str {
     match role {
+        Role::Merchant => "/portal",
         Role::Admin => "/admin/users",
         _ => "/account",
     }
@@ -64,5 +66,9 @@ mod tests {
             PageAccess::Requires(Permission::MailboxView)
         );
         assert_eq!(page_access("/administrator"), PageAccess::Public);
+        assert_eq!(
+            page_access("/portal/application/entity"),
+            PageAccess::Requires(Permission::OwnApplicationEdit)
+        );
     }
 }

@@ -2,8 +2,15 @@
 //! performs I/O; the client uses it for instant feedback and the server as the authority.
 
 pub mod access;
+pub mod application;
 pub mod contact;
+pub mod documents;
+pub mod identifiers;
+pub mod industry;
 pub mod lang;
+pub mod ledger;
+pub mod money;
 pub mod password;
 pub mod problem;
 pub mod roles;
+pub mod states;

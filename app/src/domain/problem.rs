@@ -17,6 +17,26 @@ pub enum Problem {
     PasswordTooCommon,
     PasswordsDiffer,
     RoleInvalid,
+    UsccLength,
+    UsccCharacters,
+    UsccCheckDigit,
+    ResidentIdFormat,
+    ResidentIdCheckDigit,
+    ResidentIdBirthDate,
+    Under18,
+    IdNumberFormat,
+    CnapsFormat,
+    AccountNumberFormat,
+    Negative,
+    NotANumber,
+    TooManyDecimals { max: u32 },
+    TooLarge,
+    ShareOutOfRange,
+    DateInvalid,
+    DateOrder,
+    ChoiceInvalid,
+    UrlInvalid,
+    PhoneInvalid,
 }
 
 impl Problem {
@@ -40,6 +60,34 @@ impl Problem {
             Problem::PasswordTooCommon => td_string!(l, problems.password_too_common).to_string(),
             Problem::PasswordsDiffer => td_string!(l, problems.passwords_differ).to_string(),
             Problem::RoleInvalid => td_string!(l, problems.role_invalid).to_string(),
+            Problem::UsccLength => td_string!(l, problems.uscc_length).to_string(),
+            Problem::UsccCharacters => td_string!(l, problems.uscc_characters).to_string(),
+            Problem::UsccCheckDigit => td_string!(l, problems.uscc_check_digit).to_string(),
+            Problem::ResidentIdFormat => td_string!(l, problems.resident_id_format).to_string(),
+            Problem::ResidentIdCheckDigit => {
+                td_string!(l, problems.resident_id_check_digit).to_string()
+            }
+            Problem::ResidentIdBirthDate => {
+                td_string!(l, problems.resident_id_birth_date).to_string()
+            }
+            Problem::Under18 => td_string!(l, problems.under_18).to_string(),
+            Problem::IdNumberFormat => td_string!(l, problems.id_number_format).to_string(),
+            Problem::CnapsFormat => td_string!(l, problems.cnaps_format).to_string(),
+            Problem::AccountNumberFormat => {
+                td_string!(l, problems.account_number_format).to_string()
+            }
+            Problem::Negative => td_string!(l, problems.negative).to_string(),
+            Problem::NotANumber => td_string!(l, problems.not_a_number).to_string(),
+            Problem::TooManyDecimals { max } => {
+                td_string!(l, problems.too_many_decimals, max = max)
+            }
+            Problem::TooLarge => td_string!(l, problems.too_large).to_string(),
+            Problem::ShareOutOfRange => td_string!(l, problems.share_out_of_range).to_string(),
+            Problem::DateInvalid => td_string!(l, problems.date_invalid).to_string(),
+            Problem::DateOrder => td_string!(l, problems.date_order).to_string(),
+            Problem::ChoiceInvalid => td_string!(l, problems.choice_invalid).to_string(),
+            Problem::UrlInvalid => td_string!(l, problems.url_invalid).to_string(),
+            Problem::PhoneInvalid => td_string!(l, problems.phone_invalid).to_string(),
         }
     }
 }

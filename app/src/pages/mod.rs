@@ -5,3 +5,4 @@ pub mod admin;
 pub mod auth;
 pub mod home;
 pub mod not_found;
+pub mod portal;

@@ -319,6 +319,19 @@ impl TestApp {
 
     /// Registers a merchant and verifies its email; returns its login.
     pub async fn register_merchant(&self, org: &str) -> Merchant {
+        self.register_merchant_reading(org, None).await
+    }
+
+    /// The same, for an app that sends mail through `smtp`.
+    pub async fn register_merchant_via_smtp(&self, smtp: &smtp::SmtpServer, org: &str) -> Merchant {
+        self.register_merchant_reading(org, Some(smtp)).await
+    }
+
+    async fn register_merchant_reading(
+        &self,
+        org: &str,
+        smtp: Option<&smtp::SmtpServer>,
+    ) -> Merchant {
         let email = format!("m-{}@example.com", uuid::Uuid::new_v4().simple());
         let password = "violet orbit kettle 42".to_string();
         let mut s = Session::default();
@@ -337,8 +350,17 @@ impl TestApp {
             )
             .await;
         assert!(r.status.is_success(), "register: {} {}", r.status, r.body);
-        let mail = self.dev_mail(&email).await;
-        let token = extract_token(&mail.body_text, "/verify-email?token=");
+        let body = match smtp {
+            Some(smtp) => {
+                smtp.wait_for(&email, 15)
+                    .await
+                    .pop()
+                    .expect("verification mail")
+                    .body
+            }
+            None => self.dev_mail(&email).await.body_text,
+        };
+        let token = extract_token(&body, "/verify-email?token=");
         let r = self
             .call(&mut s, "auth/verify-email", &[("token", &token)])
             .await;
@@ -497,4 +519,107 @@ pub fn spawn_quiet(cmd: &mut Command) -> ChildGuard {
             .spawn()
             .expect("spawn"),
     )
+}
+
+// --- the merchant portal ------------------------------------------------------------------
+
+impl TestApp {
+    /// The section's current version (what a save must name).
+    pub async fn section_version(&self, s: &mut Session, section: &str) -> i32 {
+        let r = self
+            .call(s, "portal/section", &[("section", section)])
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["version"].as_i64().unwrap() as i32
+    }
+
+    /// Saves a section as the portal's form does (`data[<key>]` fields).
+    pub async fn save_section(
+        &self,
+        s: &mut Session,
+        section: &str,
+        version: i32,
+        fields: &[(String, String)],
+    ) -> Reply {
+        let mut form: Vec<(String, String)> = vec![
+            ("section".into(), section.into()),
+            ("version".into(), version.to_string()),
+        ];
+        for (k, v) in fields {
+            form.push((format!("data[{k}]"), v.clone()));
+        }
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.call(s, "portal/save-section", &refs).await
+    }
+
+    /// Uploads a file to a document slot, as the portal's uploader does.
+    pub async fn upload(
+        &self,
+        s: &Session,
+        kind: &str,
+        subject: Option<&str>,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_string())
+            .text("subject", subject.unwrap_or("").to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()),
+            );
+        let resp = self
+            .client
+            .post(self.url("/portal/documents/upload"))
+            .header(ACCEPT, "application/json")
+            .header(ORIGIN, &self.base)
+            .header(COOKIE, s.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        Reply::from(resp).await
+    }
+
+    /// Fills every section with valid data and uploads every required document.
+    pub async fn complete_application(&self, s: &mut Session, legal_name: &str, company: bool) {
+        for (section, data) in app::backend::services::demo::sample_sections(
+            legal_name,
+            company,
+            rand::random::<u16>() as u64,
+        ) {
+            let v = self.section_version(s, section.slug()).await;
+            let fields: Vec<(String, String)> = data
+                .into_iter()
+                .map(|(k, v)| {
+                    // Multi-choice fields post one checkbox per option.
+                    if k == "scenes" {
+                        (format!("scenes.{v}"), "yes".to_string())
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect();
+            let r = self.save_section(s, section.slug(), v, &fields).await;
+            assert_eq!(r.status, 200, "{section:?}: {}", r.body);
+        }
+        let docs = self.call(s, "portal/documents", &[]).await.json();
+        for slot in docs["slots"].as_array().unwrap() {
+            let need = slot["need"].as_u64().unwrap();
+            for n in 0..need {
+                let kind = slot["kind"].as_str().unwrap();
+                let subject = slot["subject"].as_str();
+                let r = self
+                    .upload(
+                        s,
+                        kind,
+                        subject,
+                        &format!("{kind}-{n}.png"),
+                        app::backend::services::demo::demo_png(n as u8),
+                    )
+                    .await;
+                assert_eq!(r.status, 200, "{kind}: {}", r.body);
+            }
+        }
+    }
 }

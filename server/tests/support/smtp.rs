@@ -88,6 +88,32 @@ impl SmtpServer {
         out
     }
 
+    /// The first message to `to` that satisfies `pred`, waiting up to `secs` for it.
+    pub async fn wait_for_matching(
+        &self,
+        to: &str,
+        secs: u64,
+        pred: impl Fn(&Received) -> bool,
+    ) -> Received {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(m) = self.messages().into_iter().find(|m| m.to == to && pred(m)) {
+                return m;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!(
+                    "no matching mail to {to}; got {:?}",
+                    self.messages()
+                        .iter()
+                        .filter(|m| m.to == to)
+                        .map(|m| &m.subject)
+                        .collect::<Vec<_>>()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Messages to `to`, waiting up to `secs` for at least one.
     pub async fn wait_for(&self, to: &str, secs: u64) -> Vec<Received> {
         let deadline = std::time::Instant::now() + Duration::from_secs(secs);

@@ -1,6 +1,8 @@
 //! Every SQL statement of the project lives in this module tree, one module per aggregate.
 
+pub mod applications;
 pub mod audit;
+pub mod documents;
 pub mod outbox;
 pub mod sessions;
 pub mod users;

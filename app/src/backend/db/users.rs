@@ -347,3 +347,19 @@ pub async fn token_is_valid(db: &PgPool, hash: &[u8], purpose: &str) -> Result<b
     .fetch_one(db)
     .await
 }
+
+/// (email, language) of the organisation's enabled, verified users.
+pub async fn verified_in_organisation(
+    conn: &mut PgConnection,
+    organisation_id: Uuid,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT email, lang FROM users
+         WHERE organisation_id = $1 AND email_verified_at IS NOT NULL AND disabled_at IS NULL
+         ORDER BY created_at",
+        organisation_id
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.email, r.lang)).collect())
+}

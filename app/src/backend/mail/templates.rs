@@ -26,6 +26,8 @@ impl Template {
     template!(ALREADY_REGISTERED, "already_registered");
     template!(RESET_PASSWORD, "reset_password");
     template!(INVITATION, "invitation");
+    template!(APPLICATION_RECEIVED, "application_received");
+    template!(APPLICATION_RESUBMITTED, "application_resubmitted");
 
     pub fn name(&self) -> &'static str {
         self.name
@@ -39,6 +41,8 @@ pub const ALL_TEMPLATES: &[Template] = &[
     Template::ALREADY_REGISTERED,
     Template::RESET_PASSWORD,
     Template::INVITATION,
+    Template::APPLICATION_RECEIVED,
+    Template::APPLICATION_RESUBMITTED,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
