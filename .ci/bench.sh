@@ -104,3 +104,62 @@ echo "| HTTP, 32 connections, ${secs} s (wrk -t2) | throughput | latency | |"
 echo "|---|---|---|---|"
 wrk_row "GET / (SSR landing page)" "/"
 wrk_row "GET /pkg/gatehouse.css (static asset)" "/pkg/gatehouse.css"
+stop_app
+
+# --- A 50 MB document through the app, against a direct PUT to the same S3 server -------
+read -r s3_port < <(python3 .ci/freeport.py 1)
+mkdir -p "$work/s3/bench"
+s3s-fs --host 127.0.0.1 --port "$s3_port" --access-key bench-key --secret-key bench-secret "$work/s3" >"$work/s3.log" 2>&1 &
+s3_pid=$!
+until (echo >"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null; do sleep 0.05; done
+psql "$pg_base/postgres" -qc "CREATE DATABASE bench_upload" >/dev/null
+(
+  export DATABASE_URL="$pg_base/bench_upload" GATEHOUSE_SEED_DEMO=true GATEHOUSE_UPLOAD_LIMIT_BYTES=$((64 * 1024 * 1024))
+  export GATEHOUSE_STORAGE=s3 GATEHOUSE_S3_ENDPOINT="http://127.0.0.1:$s3_port" GATEHOUSE_S3_BUCKET=bench
+  export GATEHOUSE_S3_ACCESS_KEY=bench-key GATEHOUSE_S3_SECRET_KEY=bench-secret
+  exec "$bin" serve
+) >"$work/upload-app.log" 2>&1 &
+app_pid=$!
+until curl -fs -o /dev/null "$url/readyz"; do sleep 0.05; done
+curl -fs -c "$work/cookies" -H "Origin: $url" -H "Accept: application/json" \
+  --data-urlencode "email=merchant@demo-merchant.test" --data-urlencode "password=gatehouse-demo-2026" "$url/api/auth/login" >/dev/null
+doc="$work/document.pdf"
+printf '%%PDF-1.4\n' >"$doc"
+head -c $((50 * 1024 * 1024)) /dev/urandom >>"$doc"
+size=$(stat -c %s "$doc")
+
+upload_once() {
+  curl -fs -o /dev/null -w '%{time_total}' -b "$work/cookies" -H "Origin: $url" -H "Accept: application/json" \
+    -F kind=articles -F "file=@$doc;type=application/pdf" "$url/portal/documents/upload"
+}
+put_once() {
+  local put_url
+  put_url=$(python3 .ci/s3presign.py PUT "http://127.0.0.1:$s3_port" bench "direct/$RANDOM$RANDOM.pdf" bench-key bench-secret)
+  curl -fs -o /dev/null -w '%{time_total}' -X PUT -T "$doc" "$put_url"
+}
+median() { sort -n | sed -n "$(( ($1 + 1) / 2 ))p"; }
+upload_once >/dev/null # warm-up
+app_times=()
+rss_growth_kb=0
+for _ in 1 2 3 4 5; do
+  echo 5 >"/proc/$app_pid/clear_refs" 2>/dev/null || true
+  before=$(awk '/VmRSS/ {print $2}' "/proc/$app_pid/status")
+  app_times+=("$(upload_once)")
+  peak=$(awk '/VmHWM/ {print $2}' "/proc/$app_pid/status")
+  growth=$((peak - before))
+  [ "$growth" -gt "$rss_growth_kb" ] && rss_growth_kb=$growth
+done
+put_times=()
+for _ in 1 2 3 4 5; do put_times+=("$(put_once)"); done
+app_t=$(printf '%s\n' "${app_times[@]}" | median 5)
+put_t=$(printf '%s\n' "${put_times[@]}" | median 5)
+kill "$s3_pid" 2>/dev/null || true
+echo
+echo "| 50 MB document (median of 5) | time | throughput | target |"
+echo "|---|---|---|---|"
+awk -v s="$size" -v a="$app_t" -v p="$put_t" 'BEGIN {
+  printf "| direct PUT to the S3 server (curl, presigned) | %.3f s | %.0f MB/s | |\n", p, s / p / 1e6
+  printf "| through the app (multipart, streamed to S3) | %.3f s | %.0f MB/s | |\n", a, s / a / 1e6
+  printf "| throughput ratio app / direct | %.2f | | ≥ 0.85 |\n", p / a
+}'
+printf '| server peak RSS growth during an upload (max of 5) | %s MB | | ≤ 16 MB |\n' "$(awk "BEGIN {printf \"%.1f\", $rss_growth_kb/1024}")"

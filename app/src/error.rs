@@ -126,6 +126,18 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // Arguments that do not parse are the caller's mistake (400), not ours (500).
+        #[cfg(feature = "ssr")]
+        if matches!(
+            value,
+            ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::Deserialization(_)
+                | ServerFnErrorErr::MissingArg(_)
+        ) {
+            if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                opts.set_status(http::StatusCode::BAD_REQUEST);
+            }
+        }
         AppError::Transport(value.to_string())
     }
 }

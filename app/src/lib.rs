@@ -20,7 +20,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::{Footer, Header, SessionResource};
 use crate::i18n::*;
-use crate::pages::{account, admin, auth, home, not_found, portal};
+use crate::pages::{account, admin, auth, dashboard, home, not_found, portal, review};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -80,6 +80,11 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/portal/application") view=portal::ApplicationIndexPage ssr=SsrMode::Async/>
                             <Route path=path!("/portal/application/:section") view=portal::SectionPage ssr=SsrMode::Async/>
                             <Route path=path!("/portal/documents") view=portal::DocumentsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/review") view=review::QueuePage ssr=SsrMode::Async/>
+                            <Route path=path!("/review/templates") view=review::TemplatesPage ssr=SsrMode::Async/>
+                            <Route path=path!("/review/:id") view=review::ReviewPage ssr=SsrMode::Async/>
+                            <Route path=path!("/dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async/>
+                            <Route path=path!("/admin/audit") view=admin::AuditPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/users") view=admin::UsersPage ssr=SsrMode::Async/>
                             <Route path=path!("/admin/mailbox") view=admin::MailboxPage ssr=SsrMode::Async/>
                         </Routes>

@@ -268,6 +268,10 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
     let metrics_token = src
         .get("GATEHOUSE_METRICS_TOKEN")
         .map(|t| Secret::new(t.to_string()));
+    let review_sla_business_days = src.parse("GATEHOUSE_REVIEW_SLA_DAYS", 2i64)?;
+    if review_sla_business_days < 1 {
+        return Err(malformed("GATEHOUSE_REVIEW_SLA_DAYS", "must be at least 1"));
+    }
 
     Ok(Settings {
         mode,
@@ -286,6 +290,7 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
         institution,
         trust_forwarded,
         metrics_token,
+        review_sla_business_days,
     })
 }
 

@@ -116,6 +116,7 @@ pub fn router(state: AppState, metrics: Metrics) -> Router {
         .route("/lang/{code}", get(routes::lang::switch))
         .route("/files/{*key}", get(routes::files::signed_download))
         .route("/documents/{id}", get(routes::documents::view))
+        .route("/admin/audit.csv", get(routes::audit::export))
         .route(
             "/portal/documents/upload",
             post(routes::documents::upload)

@@ -45,12 +45,21 @@ const SIGNED_IN: &[Who] = &[
 ];
 const MERCHANTS: &[Who] = &[Merchant, OtherMerchant];
 const ADMIN: &[Who] = &[Admin];
+const REVIEWERS: &[Who] = &[Reviewer, Lead];
+const LEADS: &[Who] = &[Lead];
+const STAFF_DASHBOARD: &[Who] = &[Reviewer, Lead, AccountManager, Admin];
+
+fn app_id(f: &Fixture) -> Vec<(&'static str, String)> {
+    vec![("id", f.submitted.to_string()), ("version", "1".into())]
+}
 
 /// Objects the calls refer to.
 struct Fixture {
     staff_user: Uuid,
     /// A document of `Merchant`'s application.
     merchant_doc: Uuid,
+    /// A submitted application (of a third organisation) for the review functions.
+    submitted: Uuid,
 }
 
 struct Case {
@@ -259,6 +268,115 @@ fn cases() -> Vec<Case> {
             args: none,
             allowed: MERCHANTS,
         },
+        // Compliance review (staff only; merchants get 403).
+        Case {
+            endpoint: "review/queue",
+            args: none,
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/application",
+            args: |f| vec![("id", f.submitted.to_string())],
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/claim",
+            args: app_id,
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/release",
+            args: app_id,
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/reassign",
+            args: |f| vec![("id", f.submitted.to_string()), ("reviewer", String::new())],
+            allowed: LEADS,
+        },
+        Case {
+            endpoint: "review/step",
+            args: |f| {
+                vec![
+                    ("id", f.submitted.to_string()),
+                    ("code", "entity".into()),
+                    ("status", "pass".into()),
+                ]
+            },
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/override-tier",
+            args: |f| vec![("id", f.submitted.to_string()), ("tier", "low".into())],
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/note",
+            args: |f| vec![("id", f.submitted.to_string()), ("body", "note".into())],
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/request-info",
+            args: app_id,
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/reject",
+            args: app_id,
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/approve",
+            args: app_id,
+            allowed: REVIEWERS,
+        },
+        Case {
+            endpoint: "review/second-approve",
+            args: app_id,
+            allowed: LEADS,
+        },
+        Case {
+            endpoint: "review/send-back",
+            args: app_id,
+            allowed: LEADS,
+        },
+        Case {
+            endpoint: "review/templates",
+            args: none,
+            allowed: LEADS,
+        },
+        Case {
+            endpoint: "review/template-add",
+            args: |_| {
+                vec![
+                    ("tier", "low".into()),
+                    ("code", "".into()),
+                    ("title_zh", "".into()),
+                    ("title_en", "".into()),
+                ]
+            },
+            allowed: LEADS,
+        },
+        Case {
+            endpoint: "review/template-change",
+            args: |_| vec![("id", Uuid::nil().to_string()), ("change", "bogus".into())],
+            allowed: LEADS,
+        },
+        Case {
+            endpoint: "dashboard",
+            args: none,
+            allowed: STAFF_DASHBOARD,
+        },
+        Case {
+            endpoint: "admin/audit",
+            args: none,
+            allowed: ADMIN,
+        },
+        Case {
+            endpoint: "admin/audit-verify",
+            args: none,
+            allowed: ADMIN,
+        },
     ]
 }
 
@@ -275,6 +393,10 @@ fn pages() -> Vec<(&'static str, &'static [Who])> {
         ("/portal", MERCHANTS),
         ("/portal/application/entity", MERCHANTS),
         ("/portal/documents", MERCHANTS),
+        ("/review", REVIEWERS),
+        ("/review/templates", LEADS),
+        ("/dashboard", STAFF_DASHBOARD),
+        ("/admin/audit", ADMIN),
     ]
 }
 
@@ -348,9 +470,11 @@ async fn authorisation_matrix() {
         .await;
     let merchant_doc = Uuid::parse_str(r.json()[0]["id"].as_str().unwrap()).unwrap();
     let _ = app.call(&mut merchant, "portal/overview", &[]).await;
+    let (_, submitted) = app.submitted_application("第三方有限公司", &[]).await;
     let fixture = Fixture {
         staff_user,
         merchant_doc,
+        submitted,
     };
 
     // Every server function is in the table.

@@ -4,8 +4,11 @@
 
 pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod portal;
+pub mod review;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -83,6 +83,8 @@ pub struct Settings {
     pub trust_forwarded: bool,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret<String>>,
+    /// Business days an application may wait in the review queue before it shows as overdue.
+    pub review_sla_business_days: i64,
 }
 
 impl Settings {

@@ -271,3 +271,34 @@ pub fn target_href(t: &Target) -> String {
         },
     }
 }
+
+/// Why a risk rule added points.
+pub fn risk_reason(l: Locale, code: &str) -> &'static str {
+    match code {
+        "industry_high" => td_string!(l, risk.industry_high),
+        "industry_medium" => td_string!(l, risk.industry_medium),
+        "cross_border" => td_string!(l, risk.cross_border),
+        "volume_very_high" => td_string!(l, risk.volume_very_high),
+        "volume_high" => td_string!(l, risk.volume_high),
+        "young_licence" => td_string!(l, risk.young_licence),
+        "screening_hits" => td_string!(l, risk.screening_hits),
+        "control_based_ownership" => td_string!(l, risk.control_based_ownership),
+        "settlement_name_mismatch" => td_string!(l, risk.settlement_name_mismatch),
+        "q_gambling" => td_string!(l, fields.q_gambling),
+        "q_virtual_currency" => td_string!(l, fields.q_virtual_currency),
+        "q_prior_penalties" => td_string!(l, fields.q_prior_penalties),
+        "q_pep" => td_string!(l, fields.q_pep),
+        "q_third_party_funds" => td_string!(l, fields.q_third_party_funds),
+        "q_regulated_goods" => td_string!(l, fields.q_regulated_goods),
+        _ => "",
+    }
+}
+
+pub fn tier_label(l: Locale, tier: &str) -> &'static str {
+    match tier {
+        "low" => td_string!(l, review.tier_low),
+        "medium" => td_string!(l, review.tier_medium),
+        "high" => td_string!(l, review.tier_high),
+        _ => "",
+    }
+}

@@ -37,8 +37,20 @@ fn NavLinks(session: SessionView) -> impl IntoView {
             links.push(("/portal", t_string!(i18n, nav.portal)));
             links.push(("/portal/documents", t_string!(i18n, portal.documents_title)));
         }
+        if role.can(Permission::ReviewWork) {
+            links.push(("/review", t_string!(i18n, nav.review)));
+        }
+        if role.can(Permission::ChecklistTemplatesEdit) {
+            links.push(("/review/templates", t_string!(i18n, review.templates_title)));
+        }
+        if role.can(Permission::DashboardView) {
+            links.push(("/dashboard", t_string!(i18n, nav.dashboard)));
+        }
         if role.can(Permission::UsersManage) {
             links.push(("/admin/users", t_string!(i18n, nav.users)));
+        }
+        if role.can(Permission::AuditView) {
+            links.push(("/admin/audit", t_string!(i18n, nav.audit)));
         }
         if role.can(Permission::MailboxView) {
             links.push(("/admin/mailbox", t_string!(i18n, nav.mailbox)));

@@ -1,5 +1,6 @@
 //! Reusable views.
 
+pub mod charts;
 pub mod form;
 pub mod labels;
 pub mod layout;

@@ -26,9 +26,11 @@ pub fn page_access(path: &str) -> PageAccess {
         "/login/mfa" => PageAccess::MfaStep,
         "/account/mfa" => PageAccess::MfaEnrolment,
         "/verify-email" => PageAccess::Verification,
-        _ if under("/admin/users") || under("/admin/audit") => {
-            PageAccess::Requires(Permission::UsersManage)
-        }
+        _ if under("/admin/users") => PageAccess::Requires(Permission::UsersManage),
+        _ if under("/admin/audit") => PageAccess::Requires(Permission::AuditView),
+        "/review/templates" => PageAccess::Requires(Permission::ChecklistTemplatesEdit),
+        _ if under("/review") => PageAccess::Requires(Permission::ReviewWork),
+        _ if under("/dashboard") => PageAccess::Requires(Permission::DashboardView),
         _ if under("/admin/mailbox") => PageAccess::Requires(Permission::MailboxView),
         _ if under("/portal") => PageAccess::Requires(Permission::OwnApplicationEdit),
         _ if under("/account") => PageAccess::SignedIn,
@@ -40,8 +42,9 @@ pub fn page_access(path: &str) -> PageAccess {
 pub fn home_for(role: Role) -> &'static str {
     match role {
         Role::Merchant => "/portal",
+        Role::Reviewer | Role::ComplianceLead => "/review",
         Role::Admin => "/admin/users",
-        _ => "/account",
+        Role::AccountManager => "/dashboard",
     }
 }
 
@@ -66,6 +69,26 @@ mod tests {
             PageAccess::Requires(Permission::MailboxView)
         );
         assert_eq!(page_access("/administrator"), PageAccess::Public);
+        assert_eq!(
+            page_access("/review"),
+            PageAccess::Requires(Permission::ReviewWork)
+        );
+        assert_eq!(
+            page_access("/review/7b0c"),
+            PageAccess::Requires(Permission::ReviewWork)
+        );
+        assert_eq!(
+            page_access("/review/templates"),
+            PageAccess::Requires(Permission::ChecklistTemplatesEdit)
+        );
+        assert_eq!(
+            page_access("/dashboard"),
+            PageAccess::Requires(Permission::DashboardView)
+        );
+        assert_eq!(
+            page_access("/admin/audit"),
+            PageAccess::Requires(Permission::AuditView)
+        );
         assert_eq!(
             page_access("/portal/application/entity"),
             PageAccess::Requires(Permission::OwnApplicationEdit)

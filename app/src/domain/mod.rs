@@ -12,5 +12,6 @@ pub mod ledger;
 pub mod money;
 pub mod password;
 pub mod problem;
+pub mod risk;
 pub mod roles;
 pub mod states;

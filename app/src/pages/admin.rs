@@ -213,3 +213,74 @@ pub fn MailboxPage() -> impl IntoView {
         </section>
     }
 }
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    use crate::api::audit::{audit_log, AuditQuery, AuditVerify};
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let q = use_query_map();
+    let query = Memo::new(move |_| {
+        let q = q.read();
+        AuditQuery {
+            actor: q.get("actor"),
+            action: q.get("action"),
+            object_type: q.get("object_type"),
+            object_id: q.get("object_id"),
+            from: q.get("from"),
+            to: q.get("to"),
+            before: q.get("before").and_then(|b| b.parse().ok()),
+        }
+    });
+    let data = Resource::new(move || query.get(), audit_log);
+    let verify = ServerAction::<AuditVerify>::new();
+    let input = move |name: &'static str, label: &'static str, kind: &'static str| {
+        view! { <label>{label}<input type=kind name=name value=move || q.read().get(name).unwrap_or_default()/></label> }
+    };
+    view! {
+        <Title text=move || td_string!(l, nav.audit)/>
+        <h1>{td_string!(l, nav.audit)}</h1>
+        <form method="get" action="/admin/audit" class="filters">
+            {input("actor", td_string!(l, audit.actor), "search")}
+            {input("action", td_string!(l, audit.action), "search")}
+            {input("object_type", td_string!(l, audit.object_type), "search")}
+            {input("object_id", td_string!(l, audit.object_id), "search")}
+            {input("from", td_string!(l, audit.from), "date")}
+            {input("to", td_string!(l, audit.to), "date")}
+            <button type="submit" class="btn btn-small">{td_string!(l, review.filter)}</button>
+            <a class="btn btn-small" href=move || format!("/admin/audit.csv?{}", query.get().to_query_string())>{td_string!(l, audit.export)}</a>
+        </form>
+        <ActionForm action=verify attr:class="inline-form">
+            <button type="submit" class="btn btn-small">{td_string!(l, audit.verify)}</button>
+            <span data-testid="verify-result">{move || verify.value().get().map(|r| match r { Ok(s) => s, Err(e) => e.to_string() })}</span>
+        </ActionForm>
+        <Suspense fallback=move || view! { <p>{td_string!(l, common.loading)}</p> }>
+            {move || data.get().map(|r| match r {
+                Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                Ok(page) => {
+                    let next = page.next_before.map(|b| format!("/admin/audit?{}&before={b}", query.get_untracked().to_query_string()));
+                    view! {
+                        <div class="table-wrap">
+                            <table class="data audit">
+                                <thead><tr>
+                                    <th>"#"</th><th>{td_string!(l, audit.when)}</th><th>{td_string!(l, audit.actor)}</th><th>{td_string!(l, audit.action)}</th>
+                                    <th>{td_string!(l, audit.object_type)}</th><th>{td_string!(l, audit.details)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.entries.into_iter().map(|e| view! {
+                                        <tr>
+                                            <td>{e.seq}</td><td><When at=e.at/></td><td>{e.actor}<br/><span class="muted small">{e.ip.unwrap_or_default()}</span></td>
+                                            <td><code>{e.action}</code></td><td>{e.object_type}<br/><span class="muted small">{e.object_id}</span></td>
+                                            <td><code class="small">{e.details}</code></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        {next.map(|n| view! { <p><a href=n class="btn">{td_string!(l, review.next_page)}</a></p> })}
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -3,6 +3,8 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod dashboard;
 pub mod home;
 pub mod not_found;
 pub mod portal;
+pub mod review;

@@ -1,6 +1,7 @@
 //! Plain axum endpoints (everything that is not a page or a server function).
 
 pub mod assets;
+pub mod audit;
 pub mod documents;
 pub mod files;
 pub mod health;

@@ -623,3 +623,105 @@ impl TestApp {
         }
     }
 }
+
+// --- review ---------------------------------------------------------------------------------
+
+impl TestApp {
+    /// A merchant with a complete, submitted application; returns it and the application id.
+    /// `answers` sets self-assessment questions to "yes" (raising the risk score).
+    pub async fn submitted_application(
+        &self,
+        org: &str,
+        answers: &[&str],
+    ) -> (Merchant, uuid::Uuid) {
+        let m = self.register_merchant(org).await;
+        let mut s = m.session.clone();
+        self.complete_application(&mut s, org, true).await;
+        if !answers.is_empty() {
+            let v = self.section_version(&mut s, "self-assessment").await;
+            let mut fields: Vec<(String, String)> = app::domain::application::SELF_QUESTIONS
+                .iter()
+                .map(|q| {
+                    (
+                        q.to_string(),
+                        if answers.contains(q) { "yes" } else { "no" }.to_string(),
+                    )
+                })
+                .collect();
+            fields.push(("declare_truthful".into(), "yes".into()));
+            fields.push(("declare_authorise".into(), "yes".into()));
+            let r = self
+                .save_section(&mut s, "self-assessment", v, &fields)
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        let o = self.call(&mut s, "portal/overview", &[]).await.json();
+        let r = self
+            .call(
+                &mut s,
+                "portal/submit",
+                &[("version", &o["version"].to_string())],
+            )
+            .await;
+        assert_eq!(r.status, 200, "submit: {}", r.body);
+        let id = uuid::Uuid::parse_str(o["id"].as_str().unwrap()).unwrap();
+        (m, id)
+    }
+
+    pub async fn app_version(&self, id: uuid::Uuid) -> i32 {
+        sqlx::query_scalar("SELECT version FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap()
+    }
+
+    pub async fn app_state(&self, id: uuid::Uuid) -> String {
+        sqlx::query_scalar("SELECT state FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap()
+    }
+
+    /// Calls a review action on the application with its current version.
+    pub async fn review(
+        &self,
+        s: &mut Session,
+        endpoint: &str,
+        id: uuid::Uuid,
+        extra: &[(&str, &str)],
+    ) -> Reply {
+        let version = self.app_version(id).await.to_string();
+        let id = id.to_string();
+        let mut form = vec![("id", id.as_str()), ("version", version.as_str())];
+        form.extend_from_slice(extra);
+        self.call(s, endpoint, &form).await
+    }
+
+    /// Marks every checklist step passed (as the reviewer holding it).
+    pub async fn pass_checklist(&self, s: &mut Session, id: uuid::Uuid) {
+        let codes: Vec<String> =
+            sqlx::query_scalar("SELECT code FROM review_checklist WHERE application_id = $1")
+                .bind(id)
+                .fetch_all(&self.state.db)
+                .await
+                .unwrap();
+        assert!(!codes.is_empty(), "no checklist");
+        for code in codes {
+            let r = self
+                .call(
+                    s,
+                    "review/step",
+                    &[
+                        ("id", &id.to_string()),
+                        ("code", &code),
+                        ("status", "pass"),
+                        ("note", "ok"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, 200, "{code}: {}", r.body);
+        }
+    }
+}

@@ -298,3 +298,18 @@ pub async fn contact_email(
     .await
     .map(Option::flatten)
 }
+
+/// The latest transition, read within the caller's transaction (no second connection).
+pub async fn last_transition(
+    conn: &mut PgConnection,
+    application_id: Uuid,
+) -> Result<Option<TransitionRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TransitionRow,
+        "SELECT from_state, to_state, action, actor_label, reason_code, merchant_message, internal_note, at
+         FROM application_transitions WHERE application_id = $1 ORDER BY id DESC LIMIT 1",
+        application_id
+    )
+    .fetch_optional(conn)
+    .await
+}

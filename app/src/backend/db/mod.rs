@@ -4,6 +4,7 @@ pub mod applications;
 pub mod audit;
 pub mod documents;
 pub mod outbox;
+pub mod review;
 pub mod sessions;
 pub mod users;
 

@@ -363,3 +363,13 @@ pub async fn verified_in_organisation(
     .await?;
     Ok(rows.into_iter().map(|r| (r.email, r.lang)).collect())
 }
+
+/// Enabled staff who may review, as (id, name), for reassignment.
+pub async fn reviewers(db: &PgPool) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT id, name FROM users WHERE role IN ('reviewer', 'compliance_lead') AND disabled_at IS NULL ORDER BY name"
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
+}

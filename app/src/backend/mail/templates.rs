@@ -28,6 +28,9 @@ impl Template {
     template!(INVITATION, "invitation");
     template!(APPLICATION_RECEIVED, "application_received");
     template!(APPLICATION_RESUBMITTED, "application_resubmitted");
+    template!(INFO_REQUESTED, "info_requested");
+    template!(APPLICATION_APPROVED, "application_approved");
+    template!(APPLICATION_REJECTED, "application_rejected");
 
     pub fn name(&self) -> &'static str {
         self.name
@@ -43,6 +46,9 @@ pub const ALL_TEMPLATES: &[Template] = &[
     Template::INVITATION,
     Template::APPLICATION_RECEIVED,
     Template::APPLICATION_RESUBMITTED,
+    Template::INFO_REQUESTED,
+    Template::APPLICATION_APPROVED,
+    Template::APPLICATION_REJECTED,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

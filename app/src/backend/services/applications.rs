@@ -366,9 +366,7 @@ pub async fn transition(
         .ok_or_else(|| auth::not_found(lang))?;
     let from = S::parse(&row.state).ok_or_else(|| AppError::internal("unknown state"))?;
     if row.version != seen_version {
-        let last = db::applications::transitions(&state.db, application_id)
-            .await?
-            .pop();
+        let last = db::applications::last_transition(conn, application_id).await?;
         let who = last
             .as_ref()
             .map(|l| l.actor_label.clone())
@@ -454,7 +452,7 @@ fn status_template(from: S, to: S) -> Option<Template> {
 
 /// The merchant's contacts: the application's contact email and the organisation's verified
 /// users, each in their own language (the contact in the first user's).
-async fn recipients(
+pub async fn recipients(
     conn: &mut PgConnection,
     organisation_id: Uuid,
     application_id: Uuid,
@@ -526,6 +524,7 @@ pub async fn submit(
         &serde_json::to_value(&loaded.data).map_err(AppError::internal)?,
     )
     .await?;
+    super::review::record_submission(&mut tx, loaded.row.id, &loaded.data).await?;
     db::applications::close_requests(&mut tx, loaded.row.id).await?;
     tx.commit().await?;
     Ok(to)

@@ -29,8 +29,14 @@ pub struct DemoLogin {
     pub email: String,
 }
 
-pub const DEMO_ACCOUNTS: [(Role, &str, &str); 5] = [
+pub const DEMO_ACCOUNTS: [(Role, &str, &str); 6] = [
     (Role::Admin, "admin@gatehouse.test", "Demo Admin 管理员"),
+    // A second lead, so four-eyes approval can be tried.
+    (
+        Role::ComplianceLead,
+        "lead2@gatehouse.test",
+        "Demo Lead Two 合规主管二",
+    ),
     (
         Role::Reviewer,
         "reviewer@gatehouse.test",
@@ -50,7 +56,12 @@ pub const DEMO_ACCOUNTS: [(Role, &str, &str); 5] = [
 ];
 
 /// Demo merchants beyond the main one: (email, organisation, state to leave it in).
-const DEMO_MERCHANTS: [(&str, &str, &str); 3] = [
+const DEMO_MERCHANTS: [(&str, &str, &str); 4] = [
+    (
+        "risk@golden-dragon.test",
+        "金龙网络游戏有限公司",
+        "submitted_high",
+    ),
     (
         "owner@west-lake-tea.test",
         "杭州西湖茶庄有限公司",
@@ -341,7 +352,28 @@ async fn build_application(
 ) -> Result<(), AppError> {
     let ctx = RequestCtx::background();
     let loaded = applications::current(state, user).await?;
-    let sections = sample_sections(legal_name, legal_name.contains("有限公司"), seed);
+    let mut sections = sample_sections(legal_name, legal_name.contains("有限公司"), seed);
+    if target == "submitted_high" {
+        // Online games collecting across borders with virtual-currency exposure: high risk.
+        let put = |s: &mut BTreeMap<Section, SectionData>, section: Section, k: &str, v: &str| {
+            s.entry(section)
+                .or_default()
+                .insert(k.to_string(), v.to_string());
+        };
+        put(&mut sections, Section::Entity, "industry", "online_games");
+        put(
+            &mut sections,
+            Section::SelfAssessment,
+            "q_cross_border",
+            "yes",
+        );
+        put(
+            &mut sections,
+            Section::SelfAssessment,
+            "q_virtual_currency",
+            "yes",
+        );
+    }
     for (section, data) in &sections {
         let version = loaded.versions.get(section).map(|m| m.version).unwrap_or(0);
         applications::save_section(state, &ctx, user, *section, version, data.clone()).await?;
@@ -376,7 +408,7 @@ async fn build_application(
     }
     let loaded = applications::current(state, user).await?;
     match target {
-        "submitted" => {
+        "submitted" | "submitted_high" => {
             applications::submit(state, &ctx, user, loaded.row.version).await?;
         }
         "withdrawn" => {

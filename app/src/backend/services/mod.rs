@@ -4,3 +4,4 @@ pub mod accounts;
 pub mod applications;
 pub mod demo;
 pub mod documents;
+pub mod review;
