@@ -163,3 +163,36 @@ awk -v s="$size" -v a="$app_t" -v p="$put_t" 'BEGIN {
   printf "| throughput ratio app / direct | %.2f | | ≥ 0.85 |\n", p / a
 }'
 printf '| server peak RSS growth during an upload (max of 5) | %s MB | | ≤ 16 MB |\n' "$(awk "BEGIN {printf \"%.1f\", $rss_growth_kb/1024}")"
+stop_app
+
+# --- The review queue's first page with 100 000 applications --------------------------------
+psql "$pg_base/postgres" -qc "CREATE DATABASE bench_review" >/dev/null
+export DATABASE_URL="$pg_base/bench_review"
+"$bin" bench-seed --applications "${BENCH_APPLICATIONS:-100000}" >/dev/null
+(export GATEHOUSE_SEED_DEMO=true; exec "$bin" serve) >"$work/review-app.log" 2>&1 &
+app_pid=$!
+until curl -fs -o /dev/null "$url/readyz"; do sleep 0.05; done
+session=$(curl -fs -D - -o /dev/null -H "Origin: $url" -H "Accept: application/json" \
+  --data-urlencode "email=reviewer@gatehouse.test" --data-urlencode "password=gatehouse-demo-2026" "$url/api/auth/login" |
+  sed -n 's/^set-cookie: \([^;]*\).*/\1/Ip' | head -n 1)
+rows=$(curl -fs -H "Cookie: $session" "$url/review" | grep -o '<tr' | wc -l)
+echo
+echo "| review queue, 100 000 applications, 32 connections, ${secs} s | throughput | latency | |"
+echo "|---|---|---|---|"
+wrk_auth_row() {
+  local name=$1 path=$2
+  local out
+  out=$(wrk -t2 -c32 -d"${secs}s" --latency -H "Cookie: $session" "$url$path")
+  printf '| %s | %s req/s | p50 %s | p99 %s |\n' "$name" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
+}
+wrk_auth_row "GET /review (first page, $((rows - 1)) rows)" "/review"
+wrk_auth_row "GET /review?tier=high (one filter)" "/review?tier=high"
+wrk_row "GET /pkg/gatehouse.css (static asset, same run)" "/pkg/gatehouse.css"
+echo
+echo "EXPLAIN ANALYZE of the queue page's queries:"
+psql "$DATABASE_URL" -qAt -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+  SELECT a.id, a.state, a.version, a.legal_name, a.industry, a.effective_tier, a.risk_score, a.submitted_at, a.assigned_to, u.name
+  FROM applications a LEFT JOIN users u ON u.id = a.assigned_to
+  WHERE a.state IN ('submitted', 'in_review', 'pending_second_approval') AND a.effective_tier = 'high'
+  ORDER BY a.submitted_at, a.id LIMIT 51" -c "EXPLAIN (ANALYZE, COSTS OFF)
+  SELECT state, count(*) FROM applications WHERE state IN ('submitted', 'in_review', 'pending_second_approval') GROUP BY state" | sed 's/^/    /'

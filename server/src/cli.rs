@@ -42,6 +42,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Dev mode only: bulk applications in the review queue, for `make bench`.
+    BenchSeed {
+        #[arg(long, default_value_t = 100_000)]
+        applications: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -110,6 +115,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None
             };
             create_user(&state, &email, role, &name, password).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchSeed { applications } => {
+            if settings.is_production() {
+                bail!("bench-seed refuses to run in production mode");
+            }
+            let state = startup::build_state(settings).await?;
+            let n = app::backend::db::bench::seed_applications(&state.db, applications).await?;
+            println!("added {n} applications to the review queue");
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

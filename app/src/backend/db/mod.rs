@@ -2,6 +2,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod bench;
 pub mod documents;
 pub mod outbox;
 pub mod review;
