@@ -63,6 +63,8 @@ build_tools() {
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     apt_install postgresql
   fi
+  # The CJK font embedded in contract PDFs (GATEHOUSE_CONTRACT_FONT finds it by default).
+  apt_install fonts-noto-cjk
 }
 
 test_tools() {
@@ -71,8 +73,8 @@ test_tools() {
     log "pip install aiosmtpd"
     python3 -m pip install -q aiosmtpd >&2
   fi
-  # pdftotext reads contracts back in tests; fonts render CJK in screenshots and PDFs.
-  apt_install chromium poppler-utils fonts-noto-cjk
+  # pdftotext reads contracts back in tests.
+  apt_install chromium poppler-utils
   if [ ! -d "$here/end2end/node_modules/@playwright/test" ] || [ "$here/end2end/package-lock.json" -nt "$here/end2end/node_modules/.package-lock.json" ]; then
     log "npm ci (end2end: Playwright test runner; the browser is Debian's chromium)"
     (cd "$here/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent --cache "$node_dir/npm-cache" >&2)

@@ -20,7 +20,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::{Footer, Header, SessionResource};
 use crate::i18n::*;
-use crate::pages::{account, admin, auth, dashboard, home, not_found, portal, review};
+use crate::pages::{account, admin, auth, dashboard, fees, home, not_found, portal, review};
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -80,6 +80,13 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/portal/application") view=portal::ApplicationIndexPage ssr=SsrMode::Async/>
                             <Route path=path!("/portal/application/:section") view=portal::SectionPage ssr=SsrMode::Async/>
                             <Route path=path!("/portal/documents") view=portal::DocumentsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/portal/contract") view=fees::PortalContractPage ssr=SsrMode::Async/>
+                            <Route path=path!("/fees") view=fees::FeesPage ssr=SsrMode::Async/>
+                            <Route path=path!("/fees/new") view=fees::ScheduleEditorPage ssr=SsrMode::Async/>
+                            <Route path=path!("/fees/merchants") view=fees::FeeMerchantsPage ssr=SsrMode::Async/>
+                            <Route path=path!("/fees/merchants/:org") view=fees::FeeMerchantPage ssr=SsrMode::Async/>
+                            <Route path=path!("/fees/contracts/:id") view=fees::StaffContractPage ssr=SsrMode::Async/>
+                            <Route path=path!("/fees/:id") view=fees::ScheduleEditorPage ssr=SsrMode::Async/>
                             <Route path=path!("/review") view=review::QueuePage ssr=SsrMode::Async/>
                             <Route path=path!("/review/templates") view=review::TemplatesPage ssr=SsrMode::Async/>
                             <Route path=path!("/review/:id") view=review::ReviewPage ssr=SsrMode::Async/>

@@ -63,11 +63,11 @@ test("a merchant registers, verifies by the emailed link, logs in and out", asyn
 test("a staff member enrols TOTP and logs in with the second factor @js-only", async ({ page }) => {
   await page.goto("/login");
   await hydrated(page);
-  await page.getByLabel("邮箱").fill("am@gatehouse.test");
+  await page.getByLabel("邮箱").fill("admin@gatehouse.test");
   await page.getByLabel("密码").fill("gatehouse-demo-2026");
   await page.getByRole("button", { name: "登录" }).last().click();
-  // Account managers land on the dashboard.
-  await expect(page).toHaveURL(/\/dashboard$/);
+  // Admins land on the user list.
+  await expect(page).toHaveURL(/\/admin\/users$/);
   await page.goto("/account");
   await page.getByRole("link", { name: "设置两步验证" }).click();
   const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
@@ -83,7 +83,7 @@ test("a staff member enrols TOTP and logs in with the second factor @js-only", a
   await page.getByRole("button", { name: "退出", exact: true }).click();
   await expect(page.getByText("您已退出登录。")).toBeVisible();
 
-  await page.getByLabel("邮箱").fill("am@gatehouse.test");
+  await page.getByLabel("邮箱").fill("admin@gatehouse.test");
   await page.getByLabel("密码").fill("gatehouse-demo-2026");
   await page.getByRole("button", { name: "登录" }).last().click();
   await expect(page.getByRole("heading", { name: "两步验证" })).toBeVisible();
@@ -91,7 +91,7 @@ test("a staff member enrols TOTP and logs in with the second factor @js-only", a
   // The enrolment code was used already; the next time step's code is fresh.
   await page.getByLabel("验证码").fill(totp(secret, 1));
   await page.getByRole("button", { name: "验证" }).click();
-  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page).toHaveURL(/\/admin\/users$/);
   await page.goto("/account");
   await expect(page.getByText("已开启：登录时需要输入身份验证器验证码。")).toBeVisible();
 });

@@ -11,6 +11,7 @@ use app::backend::settings::{
     ChecksumMode, InstitutionSettings, LogFormat, MailTransportSettings, Mode, S3Settings,
     Settings, StorageSettings,
 };
+use app::domain::money::RatePpm;
 use base64::Engine;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -273,6 +274,9 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
         return Err(malformed("GATEHOUSE_REVIEW_SLA_DAYS", "must be at least 1"));
     }
 
+    let fee_rate_ceiling = load_fee_rate_ceiling(src)?;
+    let contract_font = load_contract_font(src, production)?;
+
     Ok(Settings {
         mode,
         base_url,
@@ -291,7 +295,54 @@ pub fn load(src: &Source) -> Result<Settings, ConfigError> {
         trust_forwarded,
         metrics_token,
         review_sla_business_days,
+        fee_rate_ceiling,
+        contract_font,
     })
+}
+
+/// The highest rate a fee schedule may hold: a percentage in (0, 100], default 5.
+fn load_fee_rate_ceiling(src: &Source) -> Result<RatePpm, ConfigError> {
+    let var = "GATEHOUSE_FEE_RATE_CEILING";
+    let Some(v) = src.get(var) else {
+        return Ok(RatePpm(50_000));
+    };
+    match RatePpm::parse_percent(v) {
+        Ok(r) if r.0 > 0 && r.0 <= 1_000_000 => Ok(r),
+        _ => Err(malformed(
+            var,
+            format!("expected a percentage above 0 and at most 100, got {v:?}"),
+        )),
+    }
+}
+
+/// Fonts Debian's fonts-noto-cjk and fonts-wqy packages install, in order of preference.
+const CONTRACT_FONTS: &[&str] = &[
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+];
+
+/// `GATEHOUSE_CONTRACT_FONT` must name a usable CJK font; unset, a packaged one is looked for.
+/// Production refuses to start without one (contract PDFs are part of onboarding).
+fn load_contract_font(src: &Source, production: bool) -> Result<Option<PathBuf>, ConfigError> {
+    let var = "GATEHOUSE_CONTRACT_FONT";
+    if let Some(p) = src.get(var) {
+        let path = PathBuf::from(p);
+        app::backend::pdf::check_font(&path).map_err(|e| malformed(var, e))?;
+        return Ok(Some(path));
+    }
+    let found = CONTRACT_FONTS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| app::backend::pdf::check_font(p).is_ok());
+    match found {
+        None if production => Err(ConfigError::Missing {
+            var: "GATEHOUSE_CONTRACT_FONT",
+            why: " in production mode when no CJK font is installed (apt install fonts-noto-cjk)",
+        }),
+        f => Ok(f),
+    }
 }
 
 fn parse_base_url(u: &str) -> Result<String, ConfigError> {
@@ -425,6 +476,27 @@ mod tests {
             "GATEHOUSE_SECRET_KEY",
         );
         err_names(load_from(&[("DATABASE_URL", "mysql://x")]), "DATABASE_URL");
+    }
+
+    #[test]
+    fn fee_ceiling_and_contract_font_are_checked() {
+        for bad in ["abc", "0", "101", "-1"] {
+            err_names(
+                load_from(&[DB, ("GATEHOUSE_FEE_RATE_CEILING", bad)]),
+                "GATEHOUSE_FEE_RATE_CEILING",
+            );
+        }
+        let s = load_from(&[DB, ("GATEHOUSE_FEE_RATE_CEILING", "2.5")]).unwrap();
+        assert_eq!(s.fee_rate_ceiling, RatePpm(25_000));
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_CONTRACT_FONT", "/nonexistent/font.ttc")]),
+            "GATEHOUSE_CONTRACT_FONT",
+        );
+        // A file that is not a font is refused too.
+        err_names(
+            load_from(&[DB, ("GATEHOUSE_CONTRACT_FONT", "/etc/hostname")]),
+            "GATEHOUSE_CONTRACT_FONT",
+        );
     }
 
     #[test]

@@ -118,6 +118,14 @@ pub fn router(state: AppState, metrics: Metrics) -> Router {
         .route("/documents/{id}", get(routes::documents::view))
         .route("/admin/audit.csv", get(routes::audit::export))
         .route(
+            "/fees/contracts/{id}/pdf",
+            get(routes::contracts::staff_pdf),
+        )
+        .route(
+            "/portal/contract/{id}/pdf",
+            get(routes::contracts::merchant_pdf),
+        )
+        .route(
             "/portal/documents/upload",
             post(routes::documents::upload)
                 // The stream is limited exactly while it is stored; this only bounds the form around it.
@@ -395,6 +403,13 @@ fn login_redirect(req: &Request) -> Response {
 /// Page access before rendering: anonymous visitors go to the login page (303, with `next`),
 /// half-finished logins to their next step, unverified merchants to the verification page;
 /// a role without the permission gets the page with status 403 (its data calls fail too).
+/// The page renders its own "not allowed" message; the status says so too.
+async fn forbidden_page(next: Next, req: Request) -> Response {
+    let mut resp = next.run(req).await;
+    *resp.status_mut() = StatusCode::FORBIDDEN;
+    resp
+}
+
 async fn guard_pages(State(state): State<ServerState>, req: Request, next: Next) -> Response {
     if !is_page_request(&req) {
         return next.run(req).await;
@@ -427,10 +442,9 @@ async fn guard_pages(State(state): State<ServerState>, req: Request, next: Next)
         }
         // Until verified, a user sees only "verify your email".
         (_, Some(u)) if !u.email_verified => see_other("/verify-email"),
-        (PageAccess::Requires(p), Some(u)) if !u.role.can(p) => {
-            let mut resp = next.run(req).await;
-            *resp.status_mut() = StatusCode::FORBIDDEN;
-            resp
+        (PageAccess::Requires(p), Some(u)) if !u.role.can(p) => forbidden_page(next, req).await,
+        (PageAccess::RequiresAny(ps), Some(u)) if !ps.iter().any(|p| u.role.can(*p)) => {
+            forbidden_page(next, req).await
         }
         _ => next.run(req).await,
     }

@@ -48,6 +48,16 @@ const ADMIN: &[Who] = &[Admin];
 const REVIEWERS: &[Who] = &[Reviewer, Lead];
 const LEADS: &[Who] = &[Lead];
 const STAFF_DASHBOARD: &[Who] = &[Reviewer, Lead, AccountManager, Admin];
+const AM: &[Who] = &[AccountManager];
+const FEE_PEOPLE: &[Who] = &[AccountManager, Lead];
+
+fn approved_org(f: &Fixture) -> Vec<(&'static str, String)> {
+    vec![("organisation_id", f.approved_org.to_string())]
+}
+
+fn contract(f: &Fixture) -> Vec<(&'static str, String)> {
+    vec![("id", f.contract.to_string())]
+}
 
 fn app_id(f: &Fixture) -> Vec<(&'static str, String)> {
     vec![("id", f.submitted.to_string()), ("version", "1".into())]
@@ -60,6 +70,11 @@ struct Fixture {
     merchant_doc: Uuid,
     /// A submitted application (of a third organisation) for the review functions.
     submitted: Uuid,
+    /// An approved organisation with a fee schedule, a draft contract and rates awaiting a lead.
+    approved_org: Uuid,
+    schedule: Uuid,
+    contract: Uuid,
+    pending_assignment: Uuid,
 }
 
 struct Case {
@@ -367,6 +382,77 @@ fn cases() -> Vec<Case> {
             args: none,
             allowed: STAFF_DASHBOARD,
         },
+        // Fees: account managers; compliance leads decide rates below the floor.
+        Case {
+            endpoint: "fees/schedules",
+            args: none,
+            allowed: AM,
+        },
+        Case {
+            endpoint: "fees/schedule",
+            args: |f| vec![("id", f.schedule.to_string())],
+            allowed: AM,
+        },
+        Case {
+            endpoint: "fees/ceiling",
+            args: none,
+            allowed: AM,
+        },
+        Case {
+            endpoint: "fees/save",
+            args: none,
+            allowed: AM,
+        },
+        Case {
+            endpoint: "fees/merchants",
+            args: none,
+            allowed: FEE_PEOPLE,
+        },
+        Case {
+            endpoint: "fees/merchant",
+            args: approved_org,
+            allowed: AM,
+        },
+        Case {
+            endpoint: "fees/assign",
+            args: approved_org,
+            allowed: AM,
+        },
+        Case {
+            endpoint: "fees/decide-floor",
+            args: |f| {
+                vec![
+                    ("id", f.pending_assignment.to_string()),
+                    ("decision", "decline".into()),
+                ]
+            },
+            allowed: LEADS,
+        },
+        Case {
+            endpoint: "fees/contract-action",
+            args: |f| {
+                vec![
+                    ("organisation_id", f.approved_org.to_string()),
+                    ("action", "none".into()),
+                ]
+            },
+            allowed: AM,
+        },
+        Case {
+            endpoint: "fees/contract",
+            args: contract,
+            allowed: FEE_PEOPLE,
+        },
+        Case {
+            endpoint: "portal/contract",
+            args: none,
+            allowed: MERCHANTS,
+        },
+        Case {
+            endpoint: "portal/contract-accept",
+            args: contract,
+            allowed: MERCHANTS,
+        },
         Case {
             endpoint: "admin/audit",
             args: none,
@@ -396,6 +482,10 @@ fn pages() -> Vec<(&'static str, &'static [Who])> {
         ("/review", REVIEWERS),
         ("/review/templates", LEADS),
         ("/dashboard", STAFF_DASHBOARD),
+        ("/fees", AM),
+        ("/fees/new", AM),
+        ("/fees/merchants", FEE_PEOPLE),
+        ("/portal/contract", MERCHANTS),
         ("/admin/audit", ADMIN),
     ]
 }
@@ -471,7 +561,72 @@ async fn authorisation_matrix() {
     let merchant_doc = Uuid::parse_str(r.json()[0]["id"].as_str().unwrap()).unwrap();
     let _ = app.call(&mut merchant, "portal/overview", &[]).await;
     let (_, submitted) = app.submitted_application("第三方有限公司", &[]).await;
+    let (_, mut am) = app.staff(Role::AccountManager).await;
+    let (_, approved_org) = app.approved_merchant(None, "第四方有限公司").await;
+    let r = app
+        .call(
+            &mut am,
+            "fees/save",
+            &[
+                ("fields[name]", "A"),
+                ("fields[lines.wechat_pay.rate]", "0.38"),
+                ("fields[refund_policy]", "pro_rata"),
+                ("fields[settlement_cycle]", "t1"),
+                ("fields[valid_from]", "2026-01-01"),
+            ],
+        )
+        .await;
+    let schedule: Uuid = serde_json::from_value(r.json()).unwrap();
+    let version: Uuid =
+        sqlx::query_scalar("SELECT id FROM fee_schedule_versions WHERE schedule_id = $1")
+            .bind(schedule)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let today = app::backend::services::applications::today().to_string();
+    let org = approved_org.to_string();
+    let version = version.to_string();
+    let assign = |rate: &'static str| {
+        vec![
+            ("organisation_id", org.clone()),
+            ("version_id", version.clone()),
+            ("effective_from", today.clone()),
+            ("overrides[wechat_pay]", rate.to_string()),
+        ]
+    };
+    let call_assign = |am: &Session, rate: &'static str| {
+        let form = assign(rate);
+        let (app, mut am) = (&app, am.clone());
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            assert_eq!(app.call(&mut am, "fees/assign", &form).await.status, 200);
+        }
+    };
+    // Active at the template's rates, a contract drafted from it, then a rate below the floor.
+    call_assign(&am, "").await;
+    let r = app
+        .call(
+            &mut am,
+            "fees/contract-action",
+            &[("organisation_id", &org), ("action", "draft")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    call_assign(&am, "0.1").await;
+    let contract: Uuid = sqlx::query_scalar("SELECT id FROM contracts")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let pending_assignment: Uuid =
+        sqlx::query_scalar("SELECT id FROM fee_assignments WHERE status = 'pending_approval'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
     let fixture = Fixture {
+        approved_org,
+        schedule,
+        contract,
+        pending_assignment,
         staff_user,
         merchant_doc,
         submitted,

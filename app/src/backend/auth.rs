@@ -126,13 +126,22 @@ pub async fn require(
     ctx: &RequestCtx,
     permission: Permission,
 ) -> Result<CurrentUser, AppError> {
+    require_any(state, ctx, &[permission]).await
+}
+
+/// As [`require`], for pages several roles share: the role needs one of the permissions.
+pub async fn require_any(
+    state: &AppState,
+    ctx: &RequestCtx,
+    permissions: &[Permission],
+) -> Result<CurrentUser, AppError> {
     let user = require_session(state, ctx).await?;
     if !user.email_verified {
         return Err(AppError::Forbidden(
             td_string!(ctx.lang.locale(), errors.verify_email_first).to_string(),
         ));
     }
-    if !user.role.can(permission) {
+    if !permissions.iter().any(|p| user.role.can(*p)) {
         return Err(forbidden(ctx.lang));
     }
     Ok(user)

@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod db;
 pub mod flash;
 pub mod mail;
+pub mod pdf;
 pub mod request;
 pub mod secret;
 pub mod services;

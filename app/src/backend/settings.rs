@@ -85,6 +85,10 @@ pub struct Settings {
     pub metrics_token: Option<Secret<String>>,
     /// Business days an application may wait in the review queue before it shows as overdue.
     pub review_sla_business_days: i64,
+    /// The highest fee rate anyone may enter (`GATEHOUSE_FEE_RATE_CEILING`, percent).
+    pub fee_rate_ceiling: crate::domain::money::RatePpm,
+    /// Font embedded in contract PDFs (a CJK TrueType/OpenType file or collection).
+    pub contract_font: Option<PathBuf>,
 }
 
 impl Settings {

@@ -302,3 +302,60 @@ pub fn tier_label(l: Locale, tier: &str) -> &'static str {
         _ => "",
     }
 }
+
+pub fn method_label(l: Locale, m: crate::domain::fees::Method) -> &'static str {
+    use crate::domain::fees::Method as M;
+    match m {
+        M::WechatPay => td_string!(l, fees.m_wechat_pay),
+        M::Alipay => td_string!(l, fees.m_alipay),
+        M::UnionpayQr => td_string!(l, fees.m_unionpay_qr),
+        M::DebitCard => td_string!(l, fees.m_debit_card),
+        M::CreditCard => td_string!(l, fees.m_credit_card),
+        M::B2bBanking => td_string!(l, fees.m_b2b_banking),
+        M::CrossBorderCard => td_string!(l, fees.m_cross_border_card),
+    }
+}
+
+pub fn cycle_label(l: Locale, c: crate::domain::fees::SettlementCycle) -> &'static str {
+    use crate::domain::fees::SettlementCycle as C;
+    match c {
+        C::T0 => td_string!(l, fees.c_t0),
+        C::T1 => td_string!(l, fees.c_t1),
+        C::D1 => td_string!(l, fees.c_d1),
+        C::Weekly => td_string!(l, fees.c_weekly),
+        C::Monthly => td_string!(l, fees.c_monthly),
+    }
+}
+
+pub fn refund_label(l: Locale, r: crate::domain::fees::RefundPolicy) -> String {
+    use crate::domain::fees::RefundPolicy as R;
+    match r {
+        R::ProRata => td_string!(l, fees.r_pro_rata).to_string(),
+        R::NotReturned => td_string!(l, fees.r_not_returned).to_string(),
+        R::RefundFee(f) => td_string!(l, fees.r_refund_fee, fee = f.yuan_string()),
+    }
+}
+
+pub fn contract_state_label(l: Locale, s: crate::domain::fees::ContractState) -> &'static str {
+    use crate::domain::fees::ContractState as C;
+    match s {
+        C::Draft => td_string!(l, fees.s_draft),
+        C::Sent => td_string!(l, fees.s_sent),
+        C::Accepted => td_string!(l, fees.s_accepted),
+        C::Withdrawn => td_string!(l, fees.s_withdrawn),
+        C::Superseded => td_string!(l, fees.s_superseded),
+    }
+}
+
+pub fn assignment_status_label(
+    l: Locale,
+    s: crate::domain::fees::AssignmentStatus,
+) -> &'static str {
+    use crate::domain::fees::AssignmentStatus as A;
+    match s {
+        A::PendingApproval => td_string!(l, fees.a_pending_approval),
+        A::Active => td_string!(l, fees.a_active),
+        A::Declined => td_string!(l, fees.a_declined),
+        A::Superseded => td_string!(l, fees.a_superseded),
+    }
+}

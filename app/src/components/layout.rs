@@ -36,12 +36,19 @@ fn NavLinks(session: SessionView) -> impl IntoView {
         if role.can(Permission::OwnApplicationEdit) {
             links.push(("/portal", t_string!(i18n, nav.portal)));
             links.push(("/portal/documents", t_string!(i18n, portal.documents_title)));
+            links.push(("/portal/contract", t_string!(i18n, nav.contract)));
         }
         if role.can(Permission::ReviewWork) {
             links.push(("/review", t_string!(i18n, nav.review)));
         }
         if role.can(Permission::ChecklistTemplatesEdit) {
             links.push(("/review/templates", t_string!(i18n, review.templates_title)));
+        }
+        if role.can(Permission::FeesManage) {
+            links.push(("/fees", t_string!(i18n, nav.fees)));
+        }
+        if role.can(Permission::FeesManage) || role.can(Permission::FeeFloorApprove) {
+            links.push(("/fees/merchants", t_string!(i18n, nav.fee_merchants)));
         }
         if role.can(Permission::DashboardView) {
             links.push(("/dashboard", t_string!(i18n, nav.dashboard)));

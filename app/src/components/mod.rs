@@ -1,6 +1,7 @@
 //! Reusable views.
 
 pub mod charts;
+pub mod contract_doc;
 pub mod form;
 pub mod labels;
 pub mod layout;

@@ -12,6 +12,11 @@ pub fn format_cst(at: DateTime<Utc>) -> String {
     cst(at).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// Today's date in China as `YYYY-MM-DD` (a form's default date).
+pub fn today_string() -> String {
+    cst(Utc::now()).format("%Y-%m-%d").to_string()
+}
+
 #[component]
 pub fn When(at: DateTime<Utc>) -> impl IntoView {
     view! { <time datetime=at.to_rfc3339()>{format_cst(at)}</time> }

@@ -11,6 +11,8 @@ pub enum PageAccess {
     SignedIn,
     /// A signed-in, verified user whose role has the permission.
     Requires(Permission),
+    /// As `Requires`, for pages several roles share: any one of the permissions.
+    RequiresAny(&'static [Permission]),
     /// The second step of a staff login (a session waiting for its code).
     MfaStep,
     /// TOTP enrolment: signed-in users, and staff logins that must enrol first.
@@ -18,6 +20,11 @@ pub enum PageAccess {
     /// The email verification page (with or without a session).
     Verification,
 }
+
+/// Account managers assign fees; compliance leads approve rates below the floor.
+pub const FEE_MERCHANTS: &[Permission] = &[Permission::FeesManage, Permission::FeeFloorApprove];
+/// Account managers send contracts; compliance leads read them when approving rates.
+pub const FEE_CONTRACTS: &[Permission] = &[Permission::ContractsSend, Permission::FeeFloorApprove];
 
 pub fn page_access(path: &str) -> PageAccess {
     let path = path.trim_end_matches('/');
@@ -32,7 +39,11 @@ pub fn page_access(path: &str) -> PageAccess {
         _ if under("/review") => PageAccess::Requires(Permission::ReviewWork),
         _ if under("/dashboard") => PageAccess::Requires(Permission::DashboardView),
         _ if under("/admin/mailbox") => PageAccess::Requires(Permission::MailboxView),
+        "/portal/contract" => PageAccess::Requires(Permission::OwnContractAccept),
         _ if under("/portal") => PageAccess::Requires(Permission::OwnApplicationEdit),
+        _ if under("/fees/merchants") => PageAccess::RequiresAny(FEE_MERCHANTS),
+        _ if under("/fees/contracts") => PageAccess::RequiresAny(FEE_CONTRACTS),
+        _ if under("/fees") => PageAccess::Requires(Permission::FeesManage),
         _ if under("/account") => PageAccess::SignedIn,
         _ => PageAccess::Public,
     }
@@ -60,6 +71,22 @@ mod tests {
         assert_eq!(page_access("/account"), PageAccess::SignedIn);
         assert_eq!(page_access("/account/"), PageAccess::SignedIn);
         assert_eq!(page_access("/account/mfa"), PageAccess::MfaEnrolment);
+        assert_eq!(
+            page_access("/fees/new"),
+            PageAccess::Requires(Permission::FeesManage)
+        );
+        assert_eq!(
+            page_access("/fees/merchants/x"),
+            PageAccess::RequiresAny(FEE_MERCHANTS)
+        );
+        assert_eq!(
+            page_access("/fees/contracts/x"),
+            PageAccess::RequiresAny(FEE_CONTRACTS)
+        );
+        assert_eq!(
+            page_access("/portal/contract"),
+            PageAccess::Requires(Permission::OwnContractAccept)
+        );
         assert_eq!(
             page_access("/admin/users"),
             PageAccess::Requires(Permission::UsersManage)

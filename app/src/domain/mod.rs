@@ -5,6 +5,7 @@ pub mod access;
 pub mod application;
 pub mod contact;
 pub mod documents;
+pub mod fees;
 pub mod identifiers;
 pub mod industry;
 pub mod lang;

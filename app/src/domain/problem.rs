@@ -37,6 +37,11 @@ pub enum Problem {
     ChoiceInvalid,
     UrlInvalid,
     PhoneInvalid,
+    MinAboveMax,
+    RateAboveCeiling { ceiling_ppm: i64 },
+    FloorAboveRate,
+    TiersNotIncreasing,
+    NoLines,
 }
 
 impl Problem {
@@ -88,6 +93,15 @@ impl Problem {
             Problem::ChoiceInvalid => td_string!(l, problems.choice_invalid).to_string(),
             Problem::UrlInvalid => td_string!(l, problems.url_invalid).to_string(),
             Problem::PhoneInvalid => td_string!(l, problems.phone_invalid).to_string(),
+            Problem::MinAboveMax => td_string!(l, problems.min_above_max).to_string(),
+            Problem::RateAboveCeiling { ceiling_ppm } => td_string!(
+                l,
+                problems.rate_above_ceiling,
+                ceiling = super::money::RatePpm(ceiling_ppm).percent_string()
+            ),
+            Problem::FloorAboveRate => td_string!(l, problems.floor_above_rate).to_string(),
+            Problem::TiersNotIncreasing => td_string!(l, problems.tiers_not_increasing).to_string(),
+            Problem::NoLines => td_string!(l, problems.no_lines).to_string(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod audit;
+pub mod contracts;
 pub mod documents;
 pub mod files;
 pub mod health;

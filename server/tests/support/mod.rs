@@ -725,3 +725,42 @@ impl TestApp {
         }
     }
 }
+
+// --- fees -----------------------------------------------------------------------------------
+
+impl TestApp {
+    /// A merchant (registered through `smtp` when given) whose application a reviewer has
+    /// approved; returns it with its organisation id.
+    pub async fn approved_merchant(
+        &self,
+        smtp: Option<&smtp::SmtpServer>,
+        org: &str,
+    ) -> (Merchant, uuid::Uuid) {
+        let m = self.register_merchant_reading(org, smtp).await;
+        let mut s = m.session.clone();
+        self.complete_application(&mut s, org, true).await;
+        let o = self.call(&mut s, "portal/overview", &[]).await.json();
+        let r = self
+            .call(
+                &mut s,
+                "portal/submit",
+                &[("version", &o["version"].to_string())],
+            )
+            .await;
+        assert_eq!(r.status, 200, "submit: {}", r.body);
+        let id = uuid::Uuid::parse_str(o["id"].as_str().unwrap()).unwrap();
+        let (_, mut reviewer) = self.staff(app::domain::roles::Role::Reviewer).await;
+        let r = self.review(&mut reviewer, "review/claim", id, &[]).await;
+        assert_eq!(r.status, 200, "claim: {}", r.body);
+        self.pass_checklist(&mut reviewer, id).await;
+        let r = self.review(&mut reviewer, "review/approve", id, &[]).await;
+        assert_eq!(r.status, 200, "approve: {}", r.body);
+        assert_eq!(self.app_state(id).await, "approved");
+        let org_id = sqlx::query_scalar("SELECT organisation_id FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap();
+        (m, org_id)
+    }
+}

@@ -4,6 +4,7 @@ pub mod applications;
 pub mod audit;
 pub mod bench;
 pub mod documents;
+pub mod fees;
 pub mod outbox;
 pub mod review;
 pub mod sessions;

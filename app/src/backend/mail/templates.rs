@@ -31,6 +31,8 @@ impl Template {
     template!(INFO_REQUESTED, "info_requested");
     template!(APPLICATION_APPROVED, "application_approved");
     template!(APPLICATION_REJECTED, "application_rejected");
+    template!(CONTRACT_SENT, "contract_sent");
+    template!(CONTRACT_ACCEPTED, "contract_accepted");
 
     pub fn name(&self) -> &'static str {
         self.name
@@ -49,6 +51,8 @@ pub const ALL_TEMPLATES: &[Template] = &[
     Template::INFO_REQUESTED,
     Template::APPLICATION_APPROVED,
     Template::APPLICATION_REJECTED,
+    Template::CONTRACT_SENT,
+    Template::CONTRACT_ACCEPTED,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

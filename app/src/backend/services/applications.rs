@@ -472,6 +472,35 @@ pub async fn recipients(
     Ok(out)
 }
 
+/// Emails the organisation's verified users and the application's contact, each in their
+/// language, within the caller's transaction. `link` is the portal page the message is about.
+pub async fn tell_merchant(
+    tx: &mut PgConnection,
+    state: &AppState,
+    organisation_id: Uuid,
+    application_id: Uuid,
+    link: &str,
+    template: Template,
+    vars: impl Fn(Lang) -> Vec<(&'static str, String)>,
+) -> Result<(), AppError> {
+    for (to, lang) in recipients(tx, organisation_id, application_id).await? {
+        let mut v = vars(lang);
+        v.push(("link", state.settings.url(link)));
+        mail::enqueue(
+            tx,
+            &state.settings,
+            Email {
+                template,
+                to: &to,
+                lang,
+                vars: v,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 fn state_label(lang: Lang, state: &str) -> String {
     S::parse(state)
         .map(|s| crate::components::labels::state_label(lang.locale(), s).to_string())

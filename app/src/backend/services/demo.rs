@@ -56,7 +56,13 @@ pub const DEMO_ACCOUNTS: [(Role, &str, &str); 6] = [
 ];
 
 /// Demo merchants beyond the main one: (email, organisation, state to leave it in).
-const DEMO_MERCHANTS: [(&str, &str, &str); 4] = [
+const DEMO_MERCHANTS: [(&str, &str, &str); 5] = [
+    // Approved by the demo reviewer: ready for a fee schedule and contract.
+    (
+        "finance@xixi-bakery.test",
+        "杭州西溪烘焙有限公司",
+        "approved",
+    ),
     (
         "risk@golden-dragon.test",
         "金龙网络游戏有限公司",
@@ -329,6 +335,7 @@ pub async fn seed(state: &AppState) -> Result<Vec<DemoLogin>, AppError> {
             build_application(state, &user, legal, i as u64 + 100, target).await?;
         }
     }
+    seed_fee_schedule(state).await?;
     Ok(DEMO_ACCOUNTS
         .iter()
         .map(|(role, email, _)| DemoLogin {
@@ -411,10 +418,106 @@ async fn build_application(
         "submitted" | "submitted_high" => {
             applications::submit(state, &ctx, user, loaded.row.version).await?;
         }
+        "approved" => {
+            applications::submit(state, &ctx, user, loaded.row.version).await?;
+            approve_as_reviewer(state, &ctx, loaded.row.id).await?;
+        }
         "withdrawn" => {
             applications::withdraw(state, &ctx, user, loaded.row.version).await?;
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// A demo staff member by email, acting as themselves.
+async fn staff(state: &AppState, email: &str) -> Result<CurrentUser, AppError> {
+    let row = db::users::by_email(&state.db, email)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("demo account {email} missing")))?;
+    Ok(CurrentUser {
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        role: Role::parse(&row.role).ok_or_else(|| AppError::internal("demo role"))?,
+        lang: Lang::Zh,
+        organisation_id: None,
+        organisation_name: None,
+        email_verified: true,
+        totp_enabled: false,
+        mfa_passed: true,
+        session_hash: vec![],
+    })
+}
+
+/// The demo reviewer claims the application, passes every required step and approves it.
+async fn approve_as_reviewer(
+    state: &AppState,
+    ctx: &RequestCtx,
+    id: uuid::Uuid,
+) -> Result<(), AppError> {
+    use crate::backend::services::review;
+    let reviewer = staff(state, "reviewer@gatehouse.test").await?;
+    let version = || async {
+        db::applications::by_id(&state.db, id)
+            .await?
+            .map(|r| r.version)
+            .ok_or_else(|| AppError::internal("demo application missing"))
+    };
+    review::claim(state, ctx, &reviewer, id, version().await?).await?;
+    for step in db::review::checklist(&state.db, id).await? {
+        review::set_step(
+            state,
+            ctx,
+            &reviewer,
+            id,
+            review::StepInput {
+                code: &step.code,
+                status: "pass",
+                note: "演示：已核验 Demo: verified",
+                evidence: vec![],
+            },
+        )
+        .await?;
+    }
+    review::approve(state, ctx, &reviewer, id, version().await?).await?;
+    Ok(())
+}
+
+/// The demo account manager's standard fee schedule, once.
+pub async fn seed_fee_schedule(state: &AppState) -> Result<(), AppError> {
+    if !db::fees::schedules(&state.db).await?.is_empty() {
+        return Ok(());
+    }
+    let am = staff(state, "am@gatehouse.test").await?;
+    let fields: BTreeMap<String, String> = [
+        ("name", "标准费率 Standard"),
+        ("lines.wechat_pay.rate", "0.38"),
+        ("lines.wechat_pay.floor", "0.25"),
+        ("lines.alipay.rate", "0.38"),
+        ("lines.alipay.floor", "0.25"),
+        ("lines.unionpay_qr.rate", "0.38"),
+        ("lines.debit_card.rate", "0.5"),
+        ("lines.debit_card.max", "20.00"),
+        ("lines.credit_card.rate", "0.6"),
+        ("lines.credit_card.min", "0.10"),
+        ("lines.b2b_banking.rate", "0.1"),
+        ("lines.b2b_banking.fixed", "1.00"),
+        ("lines.b2b_banking.max", "50.00"),
+        ("lines.cross_border_card.rate", "2.5"),
+        ("tiers.0.threshold", "1000000"),
+        ("tiers.0.wechat_pay", "0.3"),
+        ("tiers.0.alipay", "0.3"),
+        ("refund_policy", "pro_rata"),
+        ("cross_border_surcharge", "1"),
+        ("settlement_cycle", "t1"),
+        ("settlement_fee", "0"),
+        ("chargeback_fee", "25.00"),
+        ("valid_from", "2026-01-01"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    super::fees::save_schedule(state, &RequestCtx::background(), &am, None, None, &fields).await?;
     Ok(())
 }

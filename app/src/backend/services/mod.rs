@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod applications;
 pub mod demo;
 pub mod documents;
+pub mod fees;
 pub mod review;

@@ -11,7 +11,7 @@ use crate::backend::audit::{self, Event};
 use crate::backend::auth::{self, CurrentUser};
 use crate::backend::db;
 use crate::backend::db::applications::ApplicationRow;
-use crate::backend::mail::{self, Email, Template};
+use crate::backend::mail::Template;
 use crate::backend::request::RequestCtx;
 use crate::backend::state::AppState;
 use crate::components::labels;
@@ -447,32 +447,6 @@ pub async fn add_note(
 }
 
 /// Sends an email about the decision to the merchant's contacts, each in their language.
-async fn tell_merchant(
-    tx: &mut sqlx::PgConnection,
-    state: &AppState,
-    organisation_id: Uuid,
-    application_id: Uuid,
-    template: Template,
-    vars: impl Fn(Lang) -> Vec<(&'static str, String)>,
-) -> Result<(), AppError> {
-    for (to, lang) in applications::recipients(tx, organisation_id, application_id).await? {
-        let mut v = vars(lang);
-        v.push(("link", state.settings.url("/portal")));
-        mail::enqueue(
-            tx,
-            &state.settings,
-            Email {
-                template,
-                to: &to,
-                lang,
-                vars: v,
-            },
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 /// Asks the merchant for specific fields and documents, with a reason and a message.
 /// What a reviewer tells the merchant with a decision: a reason code from the fixed list, a
 /// merchant-facing message and an internal note kept apart.
@@ -564,21 +538,29 @@ pub async fn request_info(
             .map(str::to_string)
     };
     let org = loaded.row.organisation_id;
-    tell_merchant(&mut tx, state, org, id, Template::INFO_REQUESTED, |lang| {
-        let items = targets
-            .iter()
-            .map(|t| format!("- {}", labels::target_label(lang.locale(), t, owner)))
-            .collect::<Vec<_>>()
-            .join("\n");
-        vec![
-            ("items", items),
-            (
-                "reason",
-                labels::reason_label(lang.locale(), reason).to_string(),
-            ),
-            ("message", message.trim().to_string()),
-        ]
-    })
+    applications::tell_merchant(
+        &mut tx,
+        state,
+        org,
+        id,
+        "/portal",
+        Template::INFO_REQUESTED,
+        |lang| {
+            let items = targets
+                .iter()
+                .map(|t| format!("- {}", labels::target_label(lang.locale(), t, owner)))
+                .collect::<Vec<_>>()
+                .join("\n");
+            vec![
+                ("items", items),
+                (
+                    "reason",
+                    labels::reason_label(lang.locale(), reason).to_string(),
+                ),
+                ("message", message.trim().to_string()),
+            ]
+        },
+    )
     .await?;
     audit::append(
         &mut tx,
@@ -643,11 +625,12 @@ pub async fn reject(
         },
     )
     .await?;
-    tell_merchant(
+    applications::tell_merchant(
         &mut tx,
         state,
         row.organisation_id,
         id,
+        "/portal",
         Template::APPLICATION_REJECTED,
         |lang| {
             vec![
@@ -722,11 +705,12 @@ pub async fn approve(
     if high {
         db::review::set_proposer(&mut tx, id, Some(user.id)).await?;
     } else {
-        tell_merchant(
+        applications::tell_merchant(
             &mut tx,
             state,
             row.organisation_id,
             id,
+            "/portal",
             Template::APPLICATION_APPROVED,
             |_| vec![],
         )
@@ -766,11 +750,12 @@ pub async fn second_approve(
         },
     )
     .await?;
-    tell_merchant(
+    applications::tell_merchant(
         &mut tx,
         state,
         row.organisation_id,
         id,
+        "/portal",
         Template::APPLICATION_APPROVED,
         |_| vec![],
     )
