@@ -195,4 +195,4 @@ psql "$DATABASE_URL" -qAt -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
   FROM applications a LEFT JOIN users u ON u.id = a.assigned_to
   WHERE a.state IN ('submitted', 'in_review', 'pending_second_approval') AND a.effective_tier = 'high'
   ORDER BY a.submitted_at, a.id LIMIT 51" -c "EXPLAIN (ANALYZE, COSTS OFF)
-  SELECT state, count(*) FROM applications WHERE state IN ('submitted', 'in_review', 'pending_second_approval') GROUP BY state" | sed 's/^/    /'
+  SELECT state, n FROM application_state_counts WHERE state IN ('submitted', 'in_review', 'pending_second_approval') AND n > 0" | sed 's/^/    /'

@@ -294,6 +294,7 @@ async fn request_information_then_the_merchant_fixes_only_that_and_it_returns_to
         "{changes:?}"
     );
     let _ = reviewer_email;
+    app.assert_state_counts().await;
     app.stop().await;
 }
 
@@ -447,6 +448,7 @@ async fn twenty_concurrent_decisions_exactly_one_wins() {
     }
     let transitions: i64 = sqlx::query_scalar("SELECT count(*) FROM application_transitions WHERE application_id = $1 AND to_state IN ('approved', 'rejected')").bind(id).fetch_one(&app.state.db).await.unwrap();
     assert_eq!(transitions, 1);
+    app.assert_state_counts().await;
     app.stop().await;
 }
 

@@ -764,3 +764,23 @@ impl TestApp {
         (m, org_id)
     }
 }
+
+impl TestApp {
+    /// The per-state counters the triggers keep equal a real count.
+    pub async fn assert_state_counts(&self) {
+        let kept: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT state, n FROM application_state_counts WHERE n > 0 ORDER BY state",
+        )
+        .fetch_all(&self.state.db)
+        .await
+        .unwrap();
+        let real: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT state, count(*) FROM applications GROUP BY state ORDER BY state",
+        )
+        .fetch_all(&self.state.db)
+        .await
+        .unwrap();
+        assert_eq!(kept, real);
+        assert!(!real.is_empty());
+    }
+}

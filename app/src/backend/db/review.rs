@@ -67,11 +67,11 @@ pub async fn queue(db: &PgPool, f: &QueueFilter, limit: i64) -> Result<Vec<Queue
     .await
 }
 
-/// How many applications wait in each queue state.
+/// How many applications wait in each queue state (counters kept exact by triggers).
 pub async fn queue_counts(db: &PgPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"SELECT state, count(*) AS "n!" FROM applications
-           WHERE state IN ('submitted', 'in_review', 'pending_second_approval') GROUP BY state"#
+        r#"SELECT state, n FROM application_state_counts
+           WHERE state IN ('submitted', 'in_review', 'pending_second_approval') AND n > 0"#
     )
     .fetch_all(db)
     .await?;
