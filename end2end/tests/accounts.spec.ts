@@ -82,6 +82,7 @@ test("a staff member enrols TOTP and logs in with the second factor @js-only", a
   await hydrated(page);
   await page.getByRole("button", { name: "退出", exact: true }).click();
   await expect(page.getByText("您已退出登录。")).toBeVisible();
+  await hydrated(page);
 
   await page.getByLabel("邮箱").fill("admin@gatehouse.test");
   await page.getByLabel("密码").fill("gatehouse-demo-2026");

@@ -3,8 +3,10 @@ import { hydrated, mailsTo } from "./helpers";
 
 test.use({ locale: "zh-CN" });
 
-async function login(page: Page, email: string, landing: RegExp) {
+async function login(page: Page, email: string, landing: RegExp, js: boolean) {
   await page.goto("/login");
+  // Typing before hydration would be reset by it.
+  if (js) await hydrated(page);
   await page.getByLabel("邮箱").fill(email);
   await page.getByLabel("密码").fill("gatehouse-demo-2026");
   await page.getByRole("button", { name: "登录" }).last().click();
@@ -17,7 +19,7 @@ async function logout(page: Page) {
 }
 
 test("the fee editor previews the fee as rates are typed @js-only", async ({ page }) => {
-  await login(page, "am@gatehouse.test", /\/dashboard$/);
+  await login(page, "am@gatehouse.test", /\/dashboard$/, true);
   await page.goto("/fees/new");
   await hydrated(page);
   await page.getByLabel("微信支付 费率").fill("0.6");
@@ -37,7 +39,7 @@ test("an account manager prices an approved merchant and sends the contract; the
 }, testInfo) => {
   const js = testInfo.project.name === "js";
   const name = `E2E 费率 ${testInfo.project.name} ${Date.now()}`;
-  await login(page, "am@gatehouse.test", /\/dashboard$/);
+  await login(page, "am@gatehouse.test", /\/dashboard$/, js);
   await page.getByRole("link", { name: "费率模板" }).first().click();
   await page.getByRole("link", { name: "新建费率模板" }).click();
   if (js) await hydrated(page);
@@ -72,7 +74,7 @@ test("an account manager prices an approved merchant and sends the contract; the
 
   // The merchant is told, reads the contract and accepts it as its legal person.
   await expect.poll(() => mailsTo("finance@xixi-bakery.test").some((m) => m.body.includes(number))).toBe(true);
-  await login(page, "finance@xixi-bakery.test", /\/portal$/);
+  await login(page, "finance@xixi-bakery.test", /\/portal$/, js);
   await page.getByRole("link", { name: "费率合同" }).first().click();
   if (js) await hydrated(page);
   await expect(page.locator(".contract")).toContainText(number);
