@@ -96,3 +96,18 @@ test("a staff member enrols TOTP and logs in with the second factor @js-only", a
   await page.goto("/account");
   await expect(page.getByText("已开启：登录时需要输入身份验证器验证码。")).toBeVisible();
 });
+
+test("what is typed before the page hydrates is kept @js-only", async ({ page }) => {
+  // Hold the wasm back until the form is filled, so typing certainly precedes hydration.
+  let release!: () => void;
+  const typed = new Promise<void>((r) => (release = r));
+  await page.route("**/pkg/*.wasm", async (route) => {
+    await typed;
+    await route.continue();
+  });
+  await page.goto("/login");
+  await page.getByLabel("邮箱").fill("early@gatehouse.test");
+  release();
+  await hydrated(page);
+  await expect(page.getByLabel("邮箱")).toHaveValue("early@gatehouse.test");
+});

@@ -74,7 +74,8 @@ pub fn Field(
                 autocomplete=autocomplete
                 inputmode=inputmode
                 required=required
-                prop:value=current.clone()
+                // The attribute only: a property binding would be set again at hydration and
+                // wipe what someone typed before the page became interactive.
                 value=current
                 aria-invalid=move || if error().is_some() { "true" } else { "false" }
                 aria-describedby=format!("{hint_id} {err_id}")

@@ -101,6 +101,7 @@ fn Cell(
     let k = key.clone();
     let error = Signal::derive(move || errors.get().and_then(|e| e.get(&k).map(str::to_string)));
     let k2 = key.clone();
+    // The attribute only (see `Field`): hydration must not wipe what was typed before it.
     let current = move || {
         errors
             .get()
@@ -111,7 +112,7 @@ fn Cell(
     view! {
         <span class="cell" class:has-error=move || error.get().is_some()>
             <input id=id.clone() name=format!("fields[{key}]") aria-label=label inputmode=inputmode
-                readonly=read_only prop:value=current.clone() value=current
+                readonly=read_only value=current
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=err_id.clone()/>
             <span class="error" id=err_id role="alert">{error}</span>
