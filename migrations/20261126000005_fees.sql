@@ -64,7 +64,6 @@ CREATE TABLE contracts (
     organisation_id     UUID NOT NULL REFERENCES organisations (id),
     assignment_id       UUID NOT NULL REFERENCES fee_assignments (id),
     state               TEXT NOT NULL CHECK (state IN ('draft', 'sent', 'accepted', 'withdrawn', 'superseded')),
-    version             INT NOT NULL DEFAULT 1,
     -- The canonical content (domain `ContractContent`) and the SHA-256 of its canonical JSON.
     content             JSONB NOT NULL,
     content_hash        TEXT NOT NULL CHECK (content_hash ~ '^[0-9a-f]{64}$'),

@@ -320,17 +320,17 @@ pub async fn fee_merchant(organisation_id: Uuid) -> Result<MerchantFees, AppErro
                 .into_iter()
                 .find(|m| m.organisation_id == organisation_id)
                 .ok_or_else(|| authz::not_found(ctx.lang))?;
-            let mut choices = Vec::new();
-            for s in db::fees::schedules(&app.db).await? {
-                let v = db::fees::version(&app.db, s.version_id)
-                    .await?
-                    .ok_or_else(|| AppError::internal("version vanished"))?;
-                choices.push(VersionChoice {
-                    id: s.version_id,
-                    label: format!("{} v{}", s.name, s.version),
-                    schedule: svc::schedule_of(&v.body)?,
-                });
-            }
+            let choices = db::fees::schedules(&app.db)
+                .await?
+                .into_iter()
+                .map(|s| {
+                    Ok(VersionChoice {
+                        id: s.version_id,
+                        label: format!("{} v{}", s.name, s.version),
+                        schedule: svc::schedule_of(&s.body)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
             let assignments: Vec<AssignmentView> =
                 db::fees::assignments(&app.db, Some(organisation_id))
                     .await?

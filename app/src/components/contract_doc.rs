@@ -12,6 +12,13 @@ use crate::i18n::*;
 const ZH: Locale = Locale::zh_CN;
 const EN: Locale = Locale::en;
 
+/// A label in both languages, from one locale key.
+macro_rules! bi {
+    ($($key:tt)+) => {
+        both(td_string!(ZH, $($key)+), td_string!(EN, $($key)+))
+    };
+}
+
 /// "中文 English" for labels printed in both languages.
 fn both(zh: &str, en: &str) -> String {
     if zh == en {
@@ -142,106 +149,30 @@ pub struct Signed {
 
 /// The document, top to bottom.
 pub fn blocks(c: &ContractContent, hash: &str, signed: Option<&Signed>) -> Vec<Block> {
-    let t = |zh: &str, en: &str| both(zh, en);
     let s = &c.schedule;
     let mut out = vec![
-        Block::Title(t(
-            td_string!(ZH, contract.title),
-            td_string!(EN, contract.title),
-        )),
+        Block::Title(bi!(contract.title)),
         Block::Pairs(vec![
-            (
-                t(
-                    td_string!(ZH, contract.number),
-                    td_string!(EN, contract.number),
-                ),
-                c.number.clone(),
-            ),
-            (
-                t(
-                    td_string!(ZH, contract.issued),
-                    td_string!(EN, contract.issued),
-                ),
-                c.issued_on.to_string(),
-            ),
-            (
-                t(
-                    td_string!(ZH, contract.effective),
-                    td_string!(EN, contract.effective),
-                ),
-                c.effective_from.to_string(),
-            ),
+            (bi!(contract.number), c.number.clone()),
+            (bi!(contract.issued), c.issued_on.to_string()),
+            (bi!(contract.effective), c.effective_from.to_string()),
         ]),
-        Block::Heading(t(
-            td_string!(ZH, contract.parties),
-            td_string!(EN, contract.parties),
-        )),
+        Block::Heading(bi!(contract.parties)),
         Block::Pairs(vec![
-            (
-                t(
-                    td_string!(ZH, contract.party_a),
-                    td_string!(EN, contract.party_a),
-                ),
-                c.institution.name.clone(),
-            ),
-            (
-                t(
-                    td_string!(ZH, contract.address),
-                    td_string!(EN, contract.address),
-                ),
-                c.institution.address.clone(),
-            ),
-            (
-                t(
-                    td_string!(ZH, contract.licence),
-                    td_string!(EN, contract.licence),
-                ),
-                c.institution.licence_no.clone(),
-            ),
-            (
-                t(
-                    td_string!(ZH, contract.party_b),
-                    td_string!(EN, contract.party_b),
-                ),
-                c.merchant.legal_name.clone(),
-            ),
-            (
-                t(td_string!(ZH, contract.uscc), td_string!(EN, contract.uscc)),
-                c.merchant.uscc.clone(),
-            ),
-            (
-                t(
-                    td_string!(ZH, contract.address),
-                    td_string!(EN, contract.address),
-                ),
-                c.merchant.address.clone(),
-            ),
-            (
-                t(
-                    td_string!(ZH, contract.legal_person),
-                    td_string!(EN, contract.legal_person),
-                ),
-                c.merchant.legal_person.clone(),
-            ),
-            (
-                t(
-                    td_string!(ZH, contract.account),
-                    td_string!(EN, contract.account),
-                ),
-                c.merchant.settlement_account.clone(),
-            ),
+            (bi!(contract.party_a), c.institution.name.clone()),
+            (bi!(contract.address), c.institution.address.clone()),
+            (bi!(contract.licence), c.institution.licence_no.clone()),
+            (bi!(contract.party_b), c.merchant.legal_name.clone()),
+            (bi!(contract.uscc), c.merchant.uscc.clone()),
+            (bi!(contract.address), c.merchant.address.clone()),
+            (bi!(contract.legal_person), c.merchant.legal_person.clone()),
+            (bi!(contract.account), c.merchant.settlement_account.clone()),
         ]),
-        Block::Heading(t(
-            td_string!(ZH, contract.schedule),
-            td_string!(EN, contract.schedule),
-        )),
+        Block::Heading(bi!(contract.schedule)),
         Block::Para(format!("{} (v{})", c.schedule_name, c.schedule_version)),
     ];
     out.extend(fee_tables(s, &c.negotiated));
-    out.push(Block::Heading(t(
-        td_string!(ZH, contract.clauses),
-        td_string!(EN, contract.clauses),
-    )));
+    out.push(Block::Heading(bi!(contract.clauses)));
     for (i, cl) in c.clauses.iter().enumerate() {
         out.push(Block::Heading(format!(
             "{}. {} {}",
@@ -252,39 +183,15 @@ pub fn blocks(c: &ContractContent, hash: &str, signed: Option<&Signed>) -> Vec<B
         out.push(Block::Para(cl.body_zh.clone()));
         out.push(Block::Para(cl.body_en.clone()));
     }
-    out.push(Block::Heading(t(
-        td_string!(ZH, contract.signatures),
-        td_string!(EN, contract.signatures),
-    )));
+    out.push(Block::Heading(bi!(contract.signatures)));
     let b_sign = match signed {
         Some(sg) => format!("{} · {}", sg.name, sg.at),
-        None => t(
-            td_string!(ZH, contract.awaiting),
-            td_string!(EN, contract.awaiting),
-        ),
+        None => bi!(contract.awaiting),
     };
     out.push(Block::Pairs(vec![
-        (
-            t(
-                td_string!(ZH, contract.party_a),
-                td_string!(EN, contract.party_a),
-            ),
-            c.institution.name.clone(),
-        ),
-        (
-            t(
-                td_string!(ZH, contract.party_b),
-                td_string!(EN, contract.party_b),
-            ),
-            c.merchant.legal_name.clone(),
-        ),
-        (
-            t(
-                td_string!(ZH, contract.signatory),
-                td_string!(EN, contract.signatory),
-            ),
-            b_sign,
-        ),
+        (bi!(contract.party_a), c.institution.name.clone()),
+        (bi!(contract.party_b), c.merchant.legal_name.clone()),
+        (bi!(contract.signatory), b_sign),
     ]));
     out.push(Block::Note(format!("SHA-256: {hash}")));
     out
@@ -292,16 +199,15 @@ pub fn blocks(c: &ContractContent, hash: &str, signed: Option<&Signed>) -> Vec<B
 
 /// The fee table, volume tiers and other charges of a schedule (also shown to staff).
 pub fn fee_tables(s: &Schedule, negotiated: &[crate::domain::fees::Method]) -> Vec<Block> {
-    let t = |zh: &str, en: &str| both(zh, en);
     let opt =
         |m: Option<crate::domain::money::MoneyFen>| m.map(|v| v.to_string()).unwrap_or("—".into());
     let mut out = vec![Block::Table {
         head: vec![
-            t(td_string!(ZH, fees.method), td_string!(EN, fees.method)),
-            t(td_string!(ZH, fees.rate), td_string!(EN, fees.rate)),
-            t(td_string!(ZH, fees.fixed), td_string!(EN, fees.fixed)),
-            t(td_string!(ZH, fees.min), td_string!(EN, fees.min)),
-            t(td_string!(ZH, fees.max), td_string!(EN, fees.max)),
+            bi!(fees.method),
+            bi!(fees.rate),
+            bi!(fees.fixed),
+            bi!(fees.min),
+            bi!(fees.max),
         ],
         rows: s
             .lines
@@ -313,7 +219,7 @@ pub fn fee_tables(s: &Schedule, negotiated: &[crate::domain::fees::Method]) -> V
                     ""
                 };
                 vec![
-                    t(method_label(ZH, l.method), method_label(EN, l.method)),
+                    both(method_label(ZH, l.method), method_label(EN, l.method)),
                     format!("{}{mark}", percent(l.rate)),
                     l.fixed.to_string(),
                     opt(l.min),
@@ -323,21 +229,15 @@ pub fn fee_tables(s: &Schedule, negotiated: &[crate::domain::fees::Method]) -> V
             .collect(),
     }];
     if !negotiated.is_empty() {
-        out.push(Block::Note(t(
-            td_string!(ZH, contract.negotiated),
-            td_string!(EN, contract.negotiated),
-        )));
+        out.push(Block::Note(bi!(contract.negotiated)));
     }
     if !s.tiers.is_empty() {
         let methods: Vec<_> = s.lines.iter().map(|l| l.method).collect();
-        let mut head = vec![t(
-            td_string!(ZH, fees.threshold),
-            td_string!(EN, fees.threshold),
-        )];
+        let mut head = vec![bi!(fees.threshold)];
         head.extend(
             methods
                 .iter()
-                .map(|m| t(method_label(ZH, *m), method_label(EN, *m))),
+                .map(|m| both(method_label(ZH, *m), method_label(EN, *m))),
         );
         out.push(Block::Table {
             head,
@@ -358,45 +258,24 @@ pub fn fee_tables(s: &Schedule, negotiated: &[crate::domain::fees::Method]) -> V
     }
     out.push(Block::Pairs(vec![
         (
-            t(
-                td_string!(ZH, fees.cross_border_surcharge),
-                td_string!(EN, fees.cross_border_surcharge),
-            ),
+            bi!(fees.cross_border_surcharge),
             percent(s.cross_border_surcharge),
         ),
         (
-            t(
-                td_string!(ZH, fees.refund_policy),
-                td_string!(EN, fees.refund_policy),
-            ),
-            t(&refund_label(ZH, s.refund), &refund_label(EN, s.refund)),
+            bi!(fees.refund_policy),
+            both(&refund_label(ZH, s.refund), &refund_label(EN, s.refund)),
         ),
         (
-            t(
-                td_string!(ZH, fees.settlement_cycle),
-                td_string!(EN, fees.settlement_cycle),
-            ),
-            t(
+            bi!(fees.settlement_cycle),
+            both(
                 cycle_label(ZH, s.settlement_cycle),
                 cycle_label(EN, s.settlement_cycle),
             ),
         ),
+        (bi!(fees.settlement_fee), s.settlement_fee.to_string()),
+        (bi!(fees.chargeback_fee), s.chargeback_fee.to_string()),
         (
-            t(
-                td_string!(ZH, fees.settlement_fee),
-                td_string!(EN, fees.settlement_fee),
-            ),
-            s.settlement_fee.to_string(),
-        ),
-        (
-            t(
-                td_string!(ZH, fees.chargeback_fee),
-                td_string!(EN, fees.chargeback_fee),
-            ),
-            s.chargeback_fee.to_string(),
-        ),
-        (
-            t(td_string!(ZH, fees.validity), td_string!(EN, fees.validity)),
+            bi!(fees.validity),
             format!(
                 "{} – {}",
                 s.valid_from,

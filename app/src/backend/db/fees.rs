@@ -11,6 +11,7 @@ pub struct ScheduleSummary {
     pub version_id: Uuid,
     pub version: i32,
     pub name: String,
+    pub body: Value,
     pub in_use: bool,
     pub updated_at: DateTime<Utc>,
     pub merchants: i64,
@@ -21,7 +22,7 @@ pub async fn schedules(db: &PgPool) -> Result<Vec<ScheduleSummary>, sqlx::Error>
     sqlx::query_as!(
         ScheduleSummary,
         r#"SELECT DISTINCT ON (v.schedule_id) v.schedule_id, v.id AS version_id, v.version, v.name,
-                  v.in_use, v.updated_at,
+                  v.body, v.in_use, v.updated_at,
                   (SELECT count(*) FROM fee_assignments a JOIN fee_schedule_versions w ON w.id = a.version_id
                     WHERE w.schedule_id = v.schedule_id AND a.status = 'active') AS "merchants!"
            FROM fee_schedule_versions v
@@ -363,7 +364,6 @@ pub struct ContractRow {
     pub organisation_id: Uuid,
     pub assignment_id: Uuid,
     pub state: String,
-    pub version: i32,
     pub content: Value,
     pub content_hash: String,
     pub created_at: DateTime<Utc>,
@@ -386,7 +386,7 @@ pub async fn contracts(
 ) -> Result<Vec<ContractRow>, sqlx::Error> {
     sqlx::query_as!(
         ContractRow,
-        r#"SELECT c.id, c.number, c.organisation_id, c.assignment_id, c.state, c.version, c.content,
+        r#"SELECT c.id, c.number, c.organisation_id, c.assignment_id, c.state, c.content,
                   c.content_hash, c.created_at, c.sent_by, c.sent_at, c.closed_at, c.accepted_at,
                   u.name AS "accepted_by_name?", c.accepted_ip, c.accepted_user_agent, c.accepted_name,
                   c.accepted_hash
@@ -400,26 +400,26 @@ pub async fn contracts(
     .await
 }
 
-/// A contract's state, organisation, version and hash, locked for a change.
+/// What a change to a contract needs to know, read under its row lock.
+#[derive(Debug, Clone)]
+pub struct LockedContract {
+    pub state: String,
+    pub organisation_id: Uuid,
+    pub content_hash: String,
+    pub assignment_id: Uuid,
+}
+
 pub async fn lock_contract(
     conn: &mut PgConnection,
     id: Uuid,
-) -> Result<Option<(String, Uuid, i32, String, Uuid)>, sqlx::Error> {
-    let r = sqlx::query!(
-        "SELECT state, organisation_id, version, content_hash, assignment_id FROM contracts WHERE id = $1 FOR UPDATE",
+) -> Result<Option<LockedContract>, sqlx::Error> {
+    sqlx::query_as!(
+        LockedContract,
+        "SELECT state, organisation_id, content_hash, assignment_id FROM contracts WHERE id = $1 FOR UPDATE",
         id
     )
     .fetch_optional(conn)
-    .await?;
-    Ok(r.map(|r| {
-        (
-            r.state,
-            r.organisation_id,
-            r.version,
-            r.content_hash,
-            r.assignment_id,
-        )
-    }))
+    .await
 }
 
 /// The organisation's contract awaiting signature becomes history.
@@ -429,7 +429,7 @@ pub async fn supersede_sent(
     by: Uuid,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
-        "UPDATE contracts SET state = 'superseded', version = version + 1, closed_by = $2, closed_at = now()
+        "UPDATE contracts SET state = 'superseded', closed_by = $2, closed_at = now()
          WHERE organisation_id = $1 AND state = 'sent' RETURNING number",
         organisation_id,
         by
@@ -440,7 +440,7 @@ pub async fn supersede_sent(
 
 pub async fn mark_sent(conn: &mut PgConnection, id: Uuid, by: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE contracts SET state = 'sent', version = version + 1, sent_by = $2, sent_at = now() WHERE id = $1",
+        "UPDATE contracts SET state = 'sent', sent_by = $2, sent_at = now() WHERE id = $1",
         id,
         by
     )
@@ -455,7 +455,7 @@ pub async fn mark_withdrawn(
     by: Uuid,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE contracts SET state = 'withdrawn', version = version + 1, closed_by = $2, closed_at = now()
+        "UPDATE contracts SET state = 'withdrawn', closed_by = $2, closed_at = now()
          WHERE id = $1",
         id,
         by
@@ -479,7 +479,7 @@ pub async fn mark_accepted(
     a: Acceptance<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "UPDATE contracts SET state = 'accepted', version = version + 1, accepted_by = $2, accepted_at = now(),
+        "UPDATE contracts SET state = 'accepted', accepted_by = $2, accepted_at = now(),
                 accepted_ip = $3, accepted_user_agent = $4, accepted_name = $5, accepted_hash = $6
          WHERE id = $1",
         id,

@@ -428,6 +428,22 @@ fn state_conflict(lang: Lang, s: &str) -> AppError {
     ))
 }
 
+/// Locks a contract for a move, refusing (naming its state) unless `allowed` holds for it.
+async fn lock_for(
+    tx: &mut sqlx::PgConnection,
+    lang: Lang,
+    id: Uuid,
+    allowed: impl Fn(ContractState) -> bool,
+) -> Result<db::fees::LockedContract, AppError> {
+    let c = db::fees::lock_contract(tx, id)
+        .await?
+        .ok_or_else(|| auth::not_found(lang))?;
+    if !ContractState::parse(&c.state).is_some_and(allowed) {
+        return Err(state_conflict(lang, &c.state));
+    }
+    Ok(c)
+}
+
 /// Sends a draft to the merchant (any contract still awaiting signature is superseded) and
 /// emails them.
 pub async fn send_contract(
@@ -437,14 +453,10 @@ pub async fn send_contract(
     id: Uuid,
 ) -> Result<(), AppError> {
     let mut tx = state.db.begin().await?;
-    let (current, org, _, _, assignment_id) = db::fees::lock_contract(&mut tx, id)
-        .await?
-        .ok_or_else(|| auth::not_found(ctx.lang))?;
-    if !ContractState::parse(&current).is_some_and(ContractState::may_send) {
-        return Err(state_conflict(ctx.lang, &current));
-    }
+    let c = lock_for(&mut tx, ctx.lang, id, ContractState::may_send).await?;
+    let org = c.organisation_id;
     let active = db::fees::active_assignment(&state.db, org).await?;
-    if active.map(|a| a.id) != Some(assignment_id) {
+    if active.map(|a| a.id) != Some(c.assignment_id) {
         return Err(AppError::Conflict(
             td_string!(l(ctx.lang), fees.assignment_changed).to_string(),
         ));
@@ -485,12 +497,9 @@ pub async fn withdraw_contract(
     id: Uuid,
 ) -> Result<(), AppError> {
     let mut tx = state.db.begin().await?;
-    let (current, _, _, _, _) = db::fees::lock_contract(&mut tx, id)
+    let current = lock_for(&mut tx, ctx.lang, id, ContractState::may_withdraw)
         .await?
-        .ok_or_else(|| auth::not_found(ctx.lang))?;
-    if !ContractState::parse(&current).is_some_and(ContractState::may_withdraw) {
-        return Err(state_conflict(ctx.lang, &current));
-    }
+        .state;
     db::fees::mark_withdrawn(&mut tx, id, user.id).await?;
     audit::append(
         &mut tx,
@@ -551,12 +560,9 @@ pub async fn accept_contract(
         ));
     }
     let mut tx = state.db.begin().await?;
-    let (current, _, _, hash, _) = db::fees::lock_contract(&mut tx, input.id)
+    let hash = lock_for(&mut tx, ctx.lang, input.id, |s| s == ContractState::Sent)
         .await?
-        .ok_or_else(|| auth::not_found(ctx.lang))?;
-    if current != ContractState::Sent.as_str() {
-        return Err(state_conflict(ctx.lang, &current));
-    }
+        .content_hash;
     if input.hash != hash {
         return Err(AppError::Conflict(
             td_string!(l(ctx.lang), fees.hash_mismatch).to_string(),
